@@ -1,0 +1,157 @@
+package datasets
+
+import (
+	"fmt"
+	"iter"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/train"
+)
+
+// BatchOptions configures NewBatchesWith.
+type BatchOptions struct {
+	// BatchSize is the number of examples per batch (≥ 1).
+	BatchSize int
+	// Shuffle draws a new uniform permutation of the examples for every epoch, from
+	// the PCG generator of Seed (restarted at every Iter call, so the order is
+	// reproducible); false keeps the given order.
+	Shuffle bool
+	Seed    uint64
+	// OneEpoch yields each example once and stops (evaluation). Otherwise batches
+	// continue forever (training with Loop.RunSteps), running from one epoch into
+	// the next so every batch is full.
+	OneEpoch bool
+	// DropRemainder drops the last, smaller batch of a OneEpoch pass; by default it is
+	// kept (it has another shape, so the trainer compiles its graph once more).
+	DropRemainder bool
+	// Name is the dataset name shown by GoMLX; "camviz-batches" if empty.
+	Name string
+}
+
+// NewBatches returns a training train.Dataset over examples that loops forever with
+// full batches of batchSize, reshuffled every epoch when shuffle is set. See
+// NewBatchesWith for the batch layout.
+func NewBatches(examples []Example, batchSize int, shuffle bool, seed uint64) (train.Dataset, error) {
+	return NewBatchesWith(examples, BatchOptions{BatchSize: batchSize, Shuffle: shuffle, Seed: seed})
+}
+
+// NewEvalBatches returns an evaluation train.Dataset that yields the examples once,
+// in order, with a final smaller batch when len(examples) is not a multiple of
+// batchSize.
+func NewEvalBatches(examples []Example, batchSize int) (train.Dataset, error) {
+	return NewBatchesWith(examples, BatchOptions{BatchSize: batchSize, OneEpoch: true})
+}
+
+// NewBatchesWith returns a train.Dataset over examples. Each batch of B examples has
+//
+//	Inputs = [images float32 [B, H, W, 3]]   (HWC, channels last)
+//	Labels = [labels int32 [B, 1]]
+//
+// the label layout that GoMLX's loss.SparseCategoricalCrossEntropyLogits and
+// metric.SparseCategoricalAccuracyGraph require (integer labels with a trailing
+// axis of size 1, the same rank as the logits [B, classes]).
+//
+// The examples are validated once (equal sizes, image lengths H·W·3) and are not
+// copied: they must not change while the dataset is in use.
+func NewBatchesWith(examples []Example, opt BatchOptions) (train.Dataset, error) {
+	if len(examples) == 0 {
+		return nil, fmt.Errorf("datasets.NewBatches: no examples given")
+	}
+	if opt.BatchSize < 1 {
+		return nil, fmt.Errorf("datasets.NewBatches: batch size %d, want ≥ 1", opt.BatchSize)
+	}
+	if opt.OneEpoch && opt.DropRemainder && len(examples) < opt.BatchSize {
+		return nil, fmt.Errorf("datasets.NewBatches: %d examples with batch size %d and DropRemainder "+
+			"yield no batch; lower the batch size or keep the remainder", len(examples), opt.BatchSize)
+	}
+	h, w := examples[0].H, examples[0].W
+	for i := range examples {
+		e := &examples[i]
+		if e.H != h || e.W != w || len(e.Image) != h*w*3 {
+			return nil, fmt.Errorf("datasets.NewBatches: example %d is %dx%d with %d values, example 0 is %dx%d; "+
+				"all examples need one size and H*W*3 values", i, e.H, e.W, len(e.Image), h, w)
+		}
+	}
+	if opt.Name == "" {
+		opt.Name = "camviz-batches"
+	}
+	return &batches{examples: examples, h: h, w: w, opt: opt}, nil
+}
+
+// batches implements train.Dataset.
+type batches struct {
+	examples []Example
+	h, w     int
+	opt      BatchOptions
+}
+
+// Name implements train.Dataset.
+func (b *batches) Name() string { return b.opt.Name }
+
+// domainBatches keeps the shuffling generator apart from the data generators.
+const domainBatches = 0xba7
+
+// Iter implements train.Dataset: every call restarts from the first epoch.
+func (b *batches) Iter() iter.Seq2[train.Batch, error] {
+	return func(yield func(train.Batch, error) bool) {
+		n := len(b.examples)
+		p := newPRNG(b.opt.Seed, domainBatches, 0)
+		order := func() []int {
+			if b.opt.Shuffle {
+				return p.perm(n)
+			}
+			o := make([]int, n)
+			for i := range o {
+				o[i] = i
+			}
+			return o
+		}
+		epoch, pos := order(), 0
+		idx := make([]int, 0, b.opt.BatchSize)
+		for {
+			idx = idx[:0]
+			for len(idx) < b.opt.BatchSize {
+				if pos == n {
+					if b.opt.OneEpoch {
+						break
+					}
+					epoch, pos = order(), 0
+				}
+				idx = append(idx, epoch[pos])
+				pos++
+			}
+			if len(idx) == 0 || (len(idx) < b.opt.BatchSize && b.opt.DropRemainder) {
+				return
+			}
+			batch, err := b.make(idx)
+			if !yield(batch, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// make builds the tensors of the examples idx.
+func (b *batches) make(idx []int) (batch train.Batch, err error) {
+	per := b.h * b.w * 3
+	images := tensors.FromShape(shapes.Make(dtypes.Float32, len(idx), b.h, b.w, 3))
+	labels := tensors.FromShape(shapes.Make(dtypes.Int32, len(idx), 1))
+	err = tensors.MutableFlatData(images, func(flat []float32) {
+		for j, i := range idx {
+			copy(flat[j*per:(j+1)*per], b.examples[i].Image)
+		}
+	})
+	if err == nil {
+		err = tensors.MutableFlatData(labels, func(flat []int32) {
+			for j, i := range idx {
+				flat[j] = int32(b.examples[i].Label)
+			}
+		})
+	}
+	if err != nil {
+		return train.Batch{}, fmt.Errorf("datasets: filling a batch of %d: %w", len(idx), err)
+	}
+	return train.Batch{Inputs: []*tensors.Tensor{images}, Labels: []*tensors.Tensor{labels}}, nil
+}
