@@ -1,0 +1,66 @@
+// Package fastconv makes convolutions fast on GoMLX's pure-Go backend by
+// lowering ConvGeneral to patch extraction (im2col) plus ONE DotGeneral.
+//
+// The Go backend (github.com/gomlx/compute/gobackend) multiplies matrices with
+// SIMD kernels (tens of GFLOP/s with GOEXPERIMENT=simd) but its native
+// ConvGeneral is a plain loop (under 1 GFLOP/s). Wrap returns a backend whose
+// graph functions rewrite every ConvGeneral transparently, so that models,
+// ONNX imports and the gradients of convolutions (which GoMLX builds as more
+// ConvGeneral ops) all take the fast path. See Chellapilla, Puri and Simard,
+// "High Performance Convolutional Neural Networks for Document Processing"
+// (2006), for the im2col formulation.
+//
+// # Lowering
+//
+// For a channels-last 2-D convolution with strides s, kernel dilations d and
+// zero padding, with xp the padded input:
+//
+//	output[b,y,x,o] = Σ_{i,j,c} xp[b, y·s_h + i·d_h, x·s_w + j·d_w, c] · k[i,j,c,o]
+//
+// which is the matrix product of the patch tensor
+//
+//	P[b,y,x,i,j,c] = xp[b, y·s_h + i·d_h, x·s_w + j·d_w, c]   (shape [B,Ho,Wo,KH,KW,Cin])
+//
+// with the kernel k[i,j,c,o] (shape [KH,KW,Cin,Cout]), contracting over
+// (i,j,c). The lowering, for any number of spatial axes, is:
+//
+//  1. Transpose (and reshape, for groups) the input to [G, N, spatial…, Cg] and
+//     the kernel to [G, kernel spatial…, Cg, Og]; the G axis exists only with
+//     groups. Transposes are skipped when the layout already matches, so
+//     channels-last (NHWC/HWIO) inputs cost nothing here, and channels-first
+//     (NCHW/OIHW, as ONNX imports use) pay one copy of input and kernel.
+//  2. Pad with zeros: Start/End are the paddings (negative ones crop) and
+//     Interior = inputDilation-1 inserts the zeros of input dilation.
+//  3. Gather the patches [G, N, O…, K…, Cg]: the start indices enumerate the
+//     output positions (o·s), each slice is a window [G, N, K…, Cg] copied in
+//     contiguous runs. Kernel-dilated axes enumerate their taps (o·s + k·d)
+//     in the start indices instead, with windows of size 1 on that axis.
+//  4. ONE DotGeneral contracting (K…, Cg) of the patches with (K…, Cg) of the
+//     kernel, with G as batch axis: [G, N, O…, Og]. Both operands are already
+//     in the layout the Go backend's GEMM takes without copying.
+//  5. Transpose to the output layout, merging (G, Og) into output channels.
+//
+// 1x1 kernels skip the patches: padding and strided sub-sampling are applied
+// to the input before the DotGeneral, or input dilation and padding to its
+// result (a 1x1 convolution commutes with them).
+//
+// Groups follow XLA's semantics (as the native op): with channelGroupCount G
+// the input channels are split as (G, Cg) and the output channels as (G, Og),
+// group g using input channels [g·Cg, (g+1)·Cg); with batchGroupCount G the
+// input batch is split as (G, N) and output channel group g reads batch group g.
+//
+// # Coverage
+//
+// Lowered: float32 and float64, static shapes, any number (>= 1) of spatial
+// axes, any axes layout, strides, paddings (asymmetric and negative), input
+// dilations, kernel dilations, channel (feature) groups and batch groups:
+// every configuration GoMLX's Convolve and its gradients (w.r.t. input: input
+// dilation = forward strides, reversed kernel; w.r.t. kernel: batch and
+// channel axes swapped, kernel dilation = forward strides, stride = forward
+// kernel dilation) produce.
+//
+// Left to the native ConvGeneral: other dtypes (half precision, integers),
+// dynamic shapes, empty tensors, invalid configurations (the native op reports
+// the error), and convolutions whose patch tensor would exceed MaxPatchBytes.
+// Covered reports the decision and its reason; Backend.Stats counts both.
+package fastconv

@@ -1,0 +1,201 @@
+package fastconv
+
+import (
+	"sync/atomic"
+
+	"github.com/gomlx/compute"
+)
+
+// Backend wraps another compute.Backend (normally the pure-Go backend) so that
+// every ConvGeneral added to one of its graphs is lowered to patch extraction
+// plus one DotGeneral (see the package documentation). Everything else is
+// delegated unchanged to the wrapped backend: buffers, executables and all
+// other ops are the inner backend's own.
+//
+// Create it with Wrap.
+type Backend struct {
+	compute.Backend
+
+	lowered, fallback atomic.Int64
+}
+
+// Stats counts the ConvGeneral ops seen by a wrapped backend's graph builders.
+type Stats struct {
+	// Lowered is the number of ConvGeneral ops rewritten to patches + DotGeneral.
+	Lowered int64
+	// Fallback is the number of ConvGeneral ops handed to the inner backend's native op.
+	Fallback int64
+}
+
+// Wrap returns b wrapped so that ConvGeneral is lowered to patch extraction
+// plus one DotGeneral. Wrapping an already wrapped backend returns it as is;
+// Wrap(nil) returns nil.
+func Wrap(b compute.Backend) compute.Backend {
+	if b == nil {
+		return nil
+	}
+	if w, ok := b.(*Backend); ok {
+		return w
+	}
+	return &Backend{Backend: b}
+}
+
+// Unwrap returns the inner backend.
+func (b *Backend) Unwrap() compute.Backend { return b.Backend }
+
+// Stats returns how many ConvGeneral ops were lowered and how many fell back
+// to the native op, over all graphs built with this backend so far.
+func (b *Backend) Stats() Stats {
+	return Stats{Lowered: b.lowered.Load(), Fallback: b.fallback.Load()}
+}
+
+// StatsOf returns the Stats of b if b was created by Wrap; ok is false otherwise.
+func StatsOf(b compute.Backend) (stats Stats, ok bool) {
+	w, ok := b.(*Backend)
+	if !ok {
+		return Stats{}, false
+	}
+	return w.Stats(), true
+}
+
+// Description returns the inner backend's description, marked with fastconv.
+func (b *Backend) Description() string {
+	return b.Backend.Description() + " + fastconv (ConvGeneral lowered to patches + DotGeneral)"
+}
+
+// Builder returns a graph builder whose functions lower ConvGeneral.
+func (b *Backend) Builder(name string) compute.Builder {
+	inner := b.Backend.Builder(name)
+	if inner == nil {
+		return nil
+	}
+	return &Builder{Builder: inner, backend: b}
+}
+
+// Builder wraps the inner backend's compute.Builder; its functions are wrapped
+// in Function.
+type Builder struct {
+	compute.Builder
+
+	backend *Backend
+	main    *Function
+}
+
+// Main returns the (wrapped) main function; the same value on every call.
+func (b *Builder) Main() compute.Function {
+	if b.main == nil {
+		inner := b.Builder.Main()
+		if inner == nil {
+			return nil
+		}
+		b.main = &Function{Function: inner, builder: b}
+	}
+	return b.main
+}
+
+// NewFunction creates a new (wrapped) top-level function.
+func (b *Builder) NewFunction(name string) (compute.Function, error) {
+	inner, err := b.Builder.NewFunction(name)
+	if err != nil {
+		return nil, err
+	}
+	return &Function{Function: inner, builder: b}, nil
+}
+
+// Function wraps the inner backend's compute.Function and overrides
+// ConvGeneral. Values are the inner backend's own values, never wrapped.
+type Function struct {
+	compute.Function
+
+	builder *Builder
+	parent  *Function
+}
+
+// unwrapFn returns the inner function of a wrapped function, or f itself.
+func unwrapFn(f compute.Function) compute.Function {
+	if w, ok := f.(*Function); ok {
+		return w.Function
+	}
+	return f
+}
+
+// Builder returns the wrapped builder this function belongs to.
+func (f *Function) Builder() compute.Builder { return f.builder }
+
+// Parent returns the wrapped parent of a closure, or nil for top-level functions.
+func (f *Function) Parent() compute.Function {
+	if f.parent == nil {
+		return nil
+	}
+	return f.parent
+}
+
+// Closure creates a (wrapped) closure of this function.
+func (f *Function) Closure() (compute.Function, error) {
+	inner, err := f.Function.Closure()
+	if err != nil {
+		return nil, err
+	}
+	return &Function{Function: inner, builder: f.builder, parent: f}, nil
+}
+
+// Call calls fn, a function of the same builder.
+func (f *Function) Call(fn compute.Function, inputs ...compute.Value) ([]compute.Value, error) {
+	return f.Function.Call(unwrapFn(fn), inputs...)
+}
+
+// Sort sorts inputs with the comparator closure.
+func (f *Function) Sort(comparator compute.Function, axis int, isStable bool, inputs ...compute.Value) ([]compute.Value, error) {
+	return f.Function.Sort(unwrapFn(comparator), axis, isStable, inputs...)
+}
+
+// While runs body while cond holds.
+func (f *Function) While(cond, body compute.Function, initialState ...compute.Value) ([]compute.Value, error) {
+	return f.Function.While(unwrapFn(cond), unwrapFn(body), initialState...)
+}
+
+// If runs one of the two branch closures.
+func (f *Function) If(pred compute.Value, trueBranch, falseBranch compute.Function) ([]compute.Value, error) {
+	return f.Function.If(pred, unwrapFn(trueBranch), unwrapFn(falseBranch))
+}
+
+// ConvGeneral lowers the convolution to patches + DotGeneral when the
+// configuration is covered (see Covered), and otherwise calls the inner
+// backend's native ConvGeneral.
+func (f *Function) ConvGeneral(input, kernel compute.Value, axes compute.ConvolveAxesConfig,
+	strides []int, paddings [][2]int, inputDilations, kernelDilations []int,
+	channelGroupCount, batchGroupCount int) (compute.Value, error) {
+	native := func() (compute.Value, error) {
+		f.builder.backend.fallback.Add(1)
+		return f.Function.ConvGeneral(input, kernel, axes, strides, paddings,
+			inputDilations, kernelDilations, channelGroupCount, batchGroupCount)
+	}
+	inShape, err := f.Function.Shape(input)
+	if err != nil {
+		return native()
+	}
+	kShape, err := f.Function.Shape(kernel)
+	if err != nil {
+		return native()
+	}
+	p, err := newPlan(inShape, kShape, axes, strides, paddings, inputDilations, kernelDilations,
+		channelGroupCount, batchGroupCount)
+	if err != nil {
+		return native()
+	}
+	out, err := p.lower(f.Function, input, kernel)
+	if err != nil {
+		// The lowering only uses standard ops; if the inner backend refuses
+		// one of them, the native op is still correct.
+		return native()
+	}
+	f.builder.backend.lowered.Add(1)
+	return out, nil
+}
+
+// Compile-time checks.
+var (
+	_ compute.Backend  = (*Backend)(nil)
+	_ compute.Builder  = (*Builder)(nil)
+	_ compute.Function = (*Function)(nil)
+)
