@@ -26,7 +26,7 @@ type PointingResult struct {
 // itself must lie in a box. Images with no ground-truth box are skipped, as in
 // TorchRay, and counted in Skipped.
 type PointingGame struct {
-	tolerance            int
+	tolerance             int
 	hits, misses, skipped int
 }
 

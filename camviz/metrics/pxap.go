@@ -22,8 +22,8 @@ type PxAPResult struct {
 	// predicted foreground when its score ≥ Thresholds[j]. Points where no pixel
 	// is predicted (precision undefined) are left out.
 	Thresholds, Precision, Recall []float64
-	Positives, Negatives int64 // ground-truth pixels counted (ignored ones excluded)
-	Images               int
+	Positives, Negatives          int64 // ground-truth pixels counted (ignored ones excluded)
+	Images                        int
 }
 
 // PxAPAccumulator computes PxAP (Choe et al. 2020, Sec. 4.2) over a stream of
