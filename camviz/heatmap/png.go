@@ -1,0 +1,37 @@
+package heatmap
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"io"
+	"sync"
+)
+
+// pngPool lets successive encodes reuse the encoder's buffers.
+type pngPool struct{ p sync.Pool }
+
+func (b *pngPool) Get() *png.EncoderBuffer {
+	if e, ok := b.p.Get().(*png.EncoderBuffer); ok {
+		return e
+	}
+	return nil
+}
+func (b *pngPool) Put(e *png.EncoderBuffer) { b.p.Put(e) }
+
+var pngEncoder = &png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngPool{}}
+
+// EncodePNG writes img to w as PNG with png.BestSpeed compression (opaque images
+// are stored as RGB, others as RGBA), reusing encoder buffers between calls.
+func EncodePNG(w io.Writer, img image.Image) error {
+	return pngEncoder.Encode(w, img)
+}
+
+// PNGBytes returns img encoded as PNG (see EncodePNG).
+func PNGBytes(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := EncodePNG(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
