@@ -27,7 +27,7 @@ func TestShapeAreas(t *testing.T) {
 	want := map[int]float64{
 		classSquare:   4,
 		classDisc:     math.Pi,
-		classTriangle: 2,                         // base 2R, height 2R
+		classTriangle: 2,                          // base 2R, height 2R
 		classCross:    2*(2*t3*2) - (2*t3)*(2*t3), // two 2T×2R arms minus their overlap
 		classRing:     math.Pi * (1 - 0.55*0.55),
 		classBar:      2 * 2 * 0.4,

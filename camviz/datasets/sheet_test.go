@@ -32,16 +32,25 @@ func TestContactSheet(t *testing.T) {
 		t.Errorf("box corner pixel = %v, want red", got)
 	}
 	if *sheetPath != "" {
-		f, err := os.Create(*sheetPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if err := png.Encode(f, sheet); err != nil {
-			t.Fatal(err)
-		}
+		writeSheet(t, *sheetPath, ex)
 	}
 	if _, err := ContactSheet(nil, 4, 3, red); err == nil {
 		t.Error("ContactSheet(nil) gave no error")
+	}
+}
+
+func writeSheet(t *testing.T, path string, ex []Example) {
+	t.Helper()
+	sheet, err := ContactSheet(ex, 4, 3, color.RGBA{255, 0, 0, 255})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, sheet); err != nil {
+		t.Fatal(err)
 	}
 }
