@@ -97,9 +97,12 @@ func (c *Colormap) Color(v float32) color.RGBA {
 // (x, y) is c.Color(m.At(y, x)). m is assumed to be in [0, 1] (values outside
 // are clamped, NaN is black); normalise first with MinMax or PostProcess.
 func Colorize(m *Map, c *Colormap) *image.RGBA {
+	if m.H <= 0 || m.W <= 0 {
+		return image.NewRGBA(image.Rectangle{})
+	}
 	img := image.NewRGBA(image.Rect(0, 0, m.W, m.H))
 	pix := img.Pix
-	for i, v := range m.Data {
+	for i, v := range m.Data[:min(len(m.Data), m.H*m.W)] {
 		p := pix[4*i : 4*i+4 : 4*i+4]
 		if k := index(v); k >= 0 {
 			e := &c.lut[k]

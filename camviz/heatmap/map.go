@@ -1,12 +1,12 @@
 package heatmap
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Map is a 2-D float32 array of H rows and W columns, row-major: the value at
 // row y, column x is Data[y*W+x].
+//
+// The functions of this package that return no error expect a well-formed map,
+// len(Data) == H*W, as NewMap and FromSlice make; Overlay checks it.
 type Map struct {
 	H, W int
 	Data []float32
@@ -51,6 +51,3 @@ func HasNaN(m *Map) bool {
 	}
 	return false
 }
-
-// finite reports whether v is neither NaN nor ±Inf.
-func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }

@@ -29,30 +29,73 @@ func ReLU(m *Map) *Map {
 //
 // Non-finite values (NaN, ±Inf) have no defined place in the scale: they are
 // treated as 0 when finding the minimum and maximum, and their output is 0.
-// The result therefore never holds NaN. The arithmetic is done in float64 and
-// rounded once to float32 (numpy does it in float32; the two agree to about 1 ulp).
+// The result therefore never holds NaN.
+//
+// The arithmetic follows numpy's float32 steps (x − min in float32, the
+// denominator float32(1e-7 + float64(max))), so results match the library to
+// the last bit or so; a range too wide for float32 is handled in float64.
 func MinMax(m *Map) *Map {
 	out := &Map{H: m.H, W: m.W, Data: make([]float32, len(m.Data))}
-	if len(m.Data) == 0 {
-		return out
-	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, v := range m.Data {
-		f := float64(v)
-		if !finite(v) {
-			f = 0
-		}
-		lo = math.Min(lo, f)
-		hi = math.Max(hi, f)
-	}
-	den := minMaxEps + (hi - lo)
-	for i, v := range m.Data {
-		if !finite(v) {
-			continue // output 0
-		}
-		out.Data[i] = float32((float64(v) - lo) / den)
-	}
+	minMaxInto(out.Data, m.Data)
 	return out
+}
+
+// minMaxInto writes MinMax of src into dst (len(dst) == len(src); they may be
+// the same slice).
+func minMaxInto(dst, src []float32) {
+	if len(src) == 0 {
+		return
+	}
+	dst = dst[:len(src)]
+	// Fast pass with plain comparisons (NaN compares false and is skipped).
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	hasNaN := false
+	for _, v := range src {
+		if v < lo {
+			lo = v
+		}
+		if v > hi {
+			hi = v
+		}
+		if v != v {
+			hasNaN = true
+		}
+	}
+	nonFinite := hasNaN || math.IsInf(float64(lo), 0) || math.IsInf(float64(hi), 0)
+	if nonFinite { // redo the range over finite values only, with 0 for the others
+		lo, hi = 0, 0
+		for _, v := range src {
+			if v-v == 0 {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+	}
+	span := float64(hi) - float64(lo)
+	switch {
+	case span > math.MaxFloat32: // x − min would overflow float32
+		den := minMaxEps + span
+		for i, v := range src {
+			if v-v == 0 {
+				dst[i] = float32((float64(v) - float64(lo)) / den)
+			} else {
+				dst[i] = 0
+			}
+		}
+	case nonFinite:
+		den := float32(minMaxEps + float64(hi-lo))
+		for i, v := range src {
+			if v-v == 0 {
+				dst[i] = (v - lo) / den
+			} else {
+				dst[i] = 0
+			}
+		}
+	default:
+		den := float32(minMaxEps + float64(hi-lo))
+		for i, v := range src {
+			dst[i] = (v - lo) / den
+		}
+	}
 }
 
 // ScaleLayer is the per-layer step of pytorch-grad-cam (BaseCAM.compute_cam_per_layer
@@ -84,7 +127,9 @@ func ScaleLayer(raw *Map, h, w int) *Map {
 //
 // PostProcess(raw, h, w) equals AggregateLayers of the single ScaleLayer(raw, h, w).
 func PostProcess(raw *Map, h, w int) *Map {
-	return MinMax(ScaleLayer(raw, h, w))
+	x := ScaleLayer(raw, h, w) // a new map, normalised in place below
+	minMaxInto(x.Data, x.Data)
+	return x
 }
 
 // AggregateLayers combines per-layer maps as pytorch-grad-cam's
@@ -126,5 +171,6 @@ func AggregateLayers(finals []*Map) (*Map, error) {
 	for i, s := range sum {
 		mean.Data[i] = float32(s / n)
 	}
-	return MinMax(mean), nil
+	minMaxInto(mean.Data, mean.Data)
+	return mean, nil
 }

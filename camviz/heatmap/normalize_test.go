@@ -43,7 +43,7 @@ func TestMinMaxDegenerate(t *testing.T) {
 		"constant": {[][]float32{{3.5, 3.5}, {3.5, 3.5}}, [][]float32{{0, 0}, {0, 0}}},
 		"negative": {[][]float32{{-1e30, -1e30}}, [][]float32{{0, 0}}},
 		// NaN and Inf count as 0 for min/max and give 0: min 0, max 4.
-		"nan": {[][]float32{{nan, 2}, {4, inf}}, [][]float32{{0, 2 / (4 + 1e-7)}, {4 / (4 + 1e-7), 0}}},
+		"nan":     {[][]float32{{nan, 2}, {4, inf}}, [][]float32{{0, 2 / (4 + 1e-7)}, {4 / (4 + 1e-7), 0}}},
 		"all-nan": {[][]float32{{nan, nan}}, [][]float32{{0, 0}}},
 	} {
 		got := MinMax(mustMap(t, c.in))

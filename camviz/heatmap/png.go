@@ -21,9 +21,14 @@ func (b *pngPool) Put(e *png.EncoderBuffer) { b.p.Put(e) }
 
 var pngEncoder = &png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngPool{}}
 
-// EncodePNG writes img to w as PNG with png.BestSpeed compression (opaque images
-// are stored as RGB, others as RGBA), reusing encoder buffers between calls.
+// EncodePNG writes img to w as PNG with png.BestSpeed (zlib level 1) compression:
+// opaque images as 8-bit RGB, others as 8-bit RGBA. An opaque *image.RGBA (what
+// Colorize, Overlay and Grid.Render make) takes a fast path with a fixed Paeth
+// filter; other images go through image/png. Buffers are reused between calls.
 func EncodePNG(w io.Writer, img image.Image) error {
+	if rgba, ok := img.(*image.RGBA); ok && !rgba.Bounds().Empty() && opaqueRGBA(rgba) {
+		return encodeOpaqueRGBA(w, rgba)
+	}
 	return pngEncoder.Encode(w, img)
 }
 

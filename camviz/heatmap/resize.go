@@ -55,9 +55,10 @@ func resample(m *Map, ty, tx taps) *Map {
 	for y := 0; y < m.H; y++ {
 		src := m.Data[y*m.W : (y+1)*m.W]
 		dst := rows[y*w : (y+1)*w]
+		i0, i1, fx := tx.i0[:len(dst)], tx.i1[:len(dst)], tx.f[:len(dst)]
 		for x := range dst {
-			f := tx.f[x]
-			dst[x] = src[tx.i0[x]]*(1-f) + src[tx.i1[x]]*f
+			f := fx[x]
+			dst[x] = src[i0[x]]*(1-f) + src[i1[x]]*f
 		}
 	}
 	for y := 0; y < h; y++ {
@@ -65,6 +66,7 @@ func resample(m *Map, ty, tx taps) *Map {
 		r0 := rows[ty.i0[y]*w : ty.i0[y]*w+w]
 		r1 := rows[ty.i1[y]*w : ty.i1[y]*w+w]
 		dst := out.Data[y*w : (y+1)*w]
+		r0, r1 = r0[:len(dst)], r1[:len(dst)]
 		for x := range dst {
 			dst[x] = r0[x]*(1-f) + r1[x]*f
 		}

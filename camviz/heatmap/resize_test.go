@@ -40,7 +40,9 @@ func TestResizeBilinearCV2(t *testing.T) {
 	for _, name := range []string{"up", "down"} {
 		in := loadMaps(t, filepath.Join("testdata", "cv2_resize_"+name+"_in.npy"))[0]
 		want := loadMaps(t, filepath.Join("testdata", "cv2_resize_"+name+"_out.npy"))[0]
-		if d := maxAbsDiff(ResizeBilinear(in, want.H, want.W), want); d > 1e-6 {
+		d := maxAbsDiff(ResizeBilinear(in, want.H, want.W), want)
+		t.Logf("%s %dx%d -> %dx%d: max |diff| vs cv2 = %g", name, in.H, in.W, want.H, want.W, d)
+		if d > 1e-6 {
 			t.Errorf("%s %dx%d -> %dx%d: max |diff| vs cv2 = %g > 1e-6", name, in.H, in.W, want.H, want.W, d)
 		}
 	}
