@@ -3,6 +3,7 @@ package heatmap
 import (
 	"bytes"
 	"image"
+	"image/png"
 	"syscall"
 	"testing"
 	"time"
@@ -71,4 +72,25 @@ func BenchmarkPostProcess16to224(b *testing.B) {
 		PostProcess(raw, 224, 224)
 	}
 	reportCPU(b, start)
+}
+
+// BenchmarkOverlayPNG224Stdlib is BenchmarkOverlayPNG224 with image/png's
+// BestSpeed encoder instead of the fast RGB path: the baseline for the ratio.
+func BenchmarkOverlayPNG224Stdlib(b *testing.B) {
+	img, m := texturedImage(224, 224), testMap()
+	enc := &png.Encoder{CompressionLevel: png.BestSpeed}
+	var buf bytes.Buffer
+	start := cpuTime()
+	for b.Loop() {
+		out, err := Overlay(img, m, Jet, 0.5)
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf.Reset()
+		if err := enc.Encode(&buf, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, start)
+	b.ReportMetric(float64(buf.Len()), "png-bytes")
 }

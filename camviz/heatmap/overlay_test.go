@@ -185,16 +185,25 @@ func TestImageFromHWC(t *testing.T) {
 }
 
 func TestPNGRoundTrip(t *testing.T) {
-	img := testImage(9, 7)
-	b, err := PNGBytes(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(toRGBA(dec).Pix, img.Pix) {
-		t.Error("PNG round trip changed pixels")
+	// Opaque RGBA (fast RGB path), a sub-image with bounds off the origin (fast
+	// path), and a translucent image (image/png path).
+	translucent := testImage(5, 4)
+	copy(translucent.Pix[:4], []uint8{0, 0, 0, 0}) // one transparent pixel (exact in NRGBA)
+	for name, img := range map[string]*image.RGBA{
+		"opaque":      texturedImage(9, 7),
+		"subimage":    texturedImage(20, 10).SubImage(image.Rect(3, 2, 17, 9)).(*image.RGBA),
+		"translucent": translucent,
+	} {
+		b, err := PNGBytes(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !bytes.Equal(toRGBA(dec).Pix, toRGBA(img).Pix) {
+			t.Errorf("%s: PNG round trip changed pixels", name)
+		}
 	}
 }

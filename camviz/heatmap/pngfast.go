@@ -167,8 +167,9 @@ func filterPaeth(out, cur, prev []byte) {
 	}
 	for i := 3; i < len(cur); i++ {
 		a, b, c := int(cur[i-3]), int(prev[i]), int(prev[i-3])
-		pa, pb, pc := b-c, a-c, a+b-2*c
-		pa, pb, pc = absInt(pa), absInt(pb), absInt(pc)
+		pa, pb := b-c, a-c // |p−a|, |p−b| with p = a+b−c; |p−c| = |pa+pb|
+		pc := absInt(pa + pb)
+		pa, pb = absInt(pa), absInt(pb)
 		p := a
 		if pb < pa {
 			p, pa = b, pb
