@@ -32,8 +32,9 @@ func ReLU(m *Map) *Map {
 // The result therefore never holds NaN.
 //
 // The arithmetic follows numpy's float32 steps (x − min in float32, the
-// denominator float32(1e-7 + float64(max))), so results match the library to
-// the last bit or so; a range too wide for float32 is handled in float64.
+// denominator float32(1e-7 + float64(max))); on the pytorch-grad-cam reference
+// maps PostProcess agrees bit for bit. A range too wide for float32 is handled
+// in float64.
 func MinMax(m *Map) *Map {
 	out := &Map{H: m.H, W: m.W, Data: make([]float32, len(m.Data))}
 	minMaxInto(out.Data, m.Data)

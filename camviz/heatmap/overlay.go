@@ -25,9 +25,9 @@ func toRGBA(img image.Image) *image.RGBA {
 // image size with ResizeBilinear (cv2 INTER_LINEAR) when the sizes differ. m is
 // assumed to be in [0, 1] (see PostProcess); NaN maps to black. This is
 // pytorch-grad-cam's show_cam_on_image with image_weight = 1 − alpha, except that
-// the result is not re-divided by its maximum. The blend is done on
-// alpha-premultiplied values, so a translucent img gives a correctly composited
-// result whose opacity is (1 − alpha)·A + alpha. The output has img's size with
+// the result is not re-divided by its maximum and is rounded, not truncated. The
+// blend is done on alpha-premultiplied values, so a translucent img gives a
+// correctly composited result whose opacity is (1 − alpha)·A + alpha. The output has img's size with
 // bounds at the origin. An alpha outside [0, 1] (or NaN), a nil argument, an
 // empty image or an empty map is an error.
 func Overlay(img image.Image, m *Map, c *Colormap, alpha float64) (*image.RGBA, error) {

@@ -2,6 +2,7 @@ package heatmap
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
 	"io"
@@ -26,6 +27,9 @@ var pngEncoder = &png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngP
 // Colorize, Overlay and Grid.Render make) takes a fast path with a fixed Paeth
 // filter; other images go through image/png. Buffers are reused between calls.
 func EncodePNG(w io.Writer, img image.Image) error {
+	if img == nil || w == nil {
+		return fmt.Errorf("heatmap.EncodePNG: the image and the writer must be non-nil")
+	}
 	if rgba, ok := img.(*image.RGBA); ok && !rgba.Bounds().Empty() && opaqueRGBA(rgba) {
 		return encodeOpaqueRGBA(w, rgba)
 	}
