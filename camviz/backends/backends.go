@@ -1,0 +1,105 @@
+// Package backends picks the compute.Backend camviz runs on.
+//
+// The default is GoMLX's pure-Go backend (github.com/gomlx/compute/gobackend)
+// wrapped with camviz/fastconv, which lowers convolutions to patch extraction
+// plus one matrix product: it needs nothing installed and, built with
+// GOEXPERIMENT=simd, runs convolutions at matrix-product speed.
+//
+// $GOMLX_BACKEND selects another one:
+//
+//	"" or "go"         pure-Go backend with fastconv (the default)
+//	"go:nofastconv"    pure-Go backend with its native ConvGeneral (for comparison)
+//	"xla:cpu"          XLA through the PJRT CPU plugin
+//	"xla:cuda"         XLA through the PJRT CUDA plugin
+//	"xla:NAME[,OPTS]"  any PJRT plugin by name, with go-xla's options
+//	"/path/plugin.so"  a PJRT plugin file (also "xla:/path/plugin.so")
+//
+// XLA needs a PJRT plugin file (pjrt_c_api_<name>_plugin.so), found in
+// $PJRT_PLUGIN_LIBRARY_PATH, ~/.local/lib/go-xla or /usr/local/lib/go-xla.
+// camviz never downloads plugins (go-xla's auto-install is disabled): where
+// none is installed New returns an error saying how to get one.
+package backends
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/camviz/camviz/camviz/fastconv"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+)
+
+// EnvVar is the environment variable that selects the backend.
+const EnvVar = "GOMLX_BACKEND"
+
+// choices lists the accepted values of $GOMLX_BACKEND, for error messages.
+const choices = `"go" (default: pure Go + fastconv), "go:nofastconv", "xla:cpu", "xla:cuda", ` +
+	`"xla:<plugin name>[,options]" or the path of a PJRT plugin file`
+
+// New returns the backend selected by $GOMLX_BACKEND (see the package
+// documentation); unset or empty selects the pure-Go backend with fastconv.
+func New() (compute.Backend, error) {
+	return NewFromConfig(os.Getenv(EnvVar))
+}
+
+// NewFromConfig returns the backend for config, which takes the values of
+// $GOMLX_BACKEND described in the package documentation.
+func NewFromConfig(config string) (compute.Backend, error) {
+	config = strings.TrimSpace(config)
+	name, rest, _ := strings.Cut(config, ":")
+	switch {
+	case config == "" || config == "go" || config == "go:fastconv":
+		b, err := gobackend.New("")
+		if err != nil {
+			return nil, fmt.Errorf("backends: creating the pure-Go backend: %w", err)
+		}
+		return fastconv.Wrap(b), nil
+	case config == "go:nofastconv":
+		b, err := gobackend.New("")
+		if err != nil {
+			return nil, fmt.Errorf("backends: creating the pure-Go backend: %w", err)
+		}
+		return b, nil
+	case name == "go":
+		return nil, fmt.Errorf("backends: %s=%q: unknown option %q for the Go backend; valid choices: %s",
+			EnvVar, config, rest, choices)
+	case isPluginPath(config):
+		return newXLA(config, config)
+	case name == "xla" || name == "stablehlo" || name == "hlo" || name == "shlo" || name == "pjrt":
+		return newXLA(config, rest)
+	}
+	return nil, fmt.Errorf("backends: %s=%q is not a known backend; valid choices: %s", EnvVar, config, choices)
+}
+
+// isPluginPath reports whether the plugin part of an XLA configuration (before
+// any ",options") names a file rather than a plugin.
+func isPluginPath(s string) bool {
+	plugin, _, _ := strings.Cut(s, ",")
+	return strings.ContainsRune(plugin, filepath.Separator) || strings.HasSuffix(plugin, ".so") ||
+		strings.HasSuffix(plugin, ".dylib") || strings.HasSuffix(plugin, ".dll")
+}
+
+// howToGetPlugin tells the user how to make a PJRT plugin available.
+const howToGetPlugin = `To use XLA, install the PJRT plugin file (named pjrt_c_api_<name>_plugin.so, e.g. ` +
+	`pjrt_c_api_cpu_plugin.so) into ~/.local/lib/go-xla or /usr/local/lib/go-xla, or set ` +
+	`PJRT_PLUGIN_LIBRARY_PATH to the folder that holds it, or set ` + EnvVar + ` to the plugin file's path. ` +
+	`On a machine with internet access, "go run github.com/gomlx/go-xla/cmd/pjrt_installer@latest" ` +
+	`downloads it (camviz never downloads plugins itself). ` +
+	`Or unset ` + EnvVar + ` to use the pure-Go backend, which needs nothing installed.`
+
+// Describe returns a one-line human description of b: its name, its
+// description and whether fastconv lowers its convolutions.
+func Describe(b compute.Backend) string {
+	if b == nil {
+		return "no backend (nil)"
+	}
+	conv := "fastconv off (native ConvGeneral)"
+	if w, ok := b.(*fastconv.Backend); ok {
+		b = w.Unwrap()
+		conv = "fastconv on (ConvGeneral lowered to patches + DotGeneral)"
+	}
+	desc := strings.Join(strings.Fields(b.Description()), " ")
+	return fmt.Sprintf("%s: %s, %s", b.String(), desc, conv)
+}
