@@ -1,6 +1,8 @@
 package fastconv
 
 import (
+	"slices"
+
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 )
@@ -21,12 +23,102 @@ func isIdentity(perm []int) bool {
 	return true
 }
 
+// transpose permutes the axes of v so that output axis i is input axis
+// perm[i]. It first drops size-1 axes and merges runs of axes that stay
+// adjacent, then routes the reduced permutation to the Go backend's fast
+// transposes (trailing axis kept, 2-D, or [a,b,c]→[a,c,b] as the 4-D
+// [0,2,1,3] kernel with a trailing axis of 1), and reshapes back.
 func (o *ops) transpose(v compute.Value, perm []int) compute.Value {
 	if o.err != nil || isIdentity(perm) {
 		return v
 	}
+	s, err := o.f.Shape(v)
+	if err != nil {
+		o.err = err
+		return v
+	}
+	dims := s.Dimensions
+	outDims := make([]int, len(perm))
+	for i, p := range perm {
+		outDims[i] = dims[p]
+	}
+	mDims, mPerm := mergeAxes(dims, perm)
+	switch {
+	case isIdentity(mPerm):
+		return o.reshape(v, outDims)
+	case len(mPerm) == 3 && mPerm[0] == 0 && mPerm[1] == 2 && mPerm[2] == 1:
+		v = o.reshape(v, append(mDims, 1))
+		v = o.rawTranspose(v, []int{0, 2, 1, 3})
+	default:
+		v = o.reshape(v, mDims)
+		v = o.rawTranspose(v, mPerm)
+	}
+	return o.reshape(v, outDims)
+}
+
+func (o *ops) rawTranspose(v compute.Value, perm []int) compute.Value {
+	if o.err != nil {
+		return v
+	}
 	v, o.err = o.f.Transpose(v, perm...)
 	return v
+}
+
+// mergeAxes simplifies a transposition of a tensor with dimensions dims:
+// it drops axes of size 1 and merges consecutive input axes that remain
+// consecutive in the output. It returns the merged dimensions (in input
+// order) and the permutation over them.
+func mergeAxes(dims, perm []int) (mDims, mPerm []int) {
+	// Output order of the input axes that are not of size 1.
+	var order []int
+	for _, p := range perm {
+		if dims[p] != 1 {
+			order = append(order, p)
+		}
+	}
+	// Groups of output-consecutive axes that are also input-consecutive
+	// (ignoring size-1 axes in between).
+	var groups [][]int
+	for i, p := range order {
+		if i > 0 {
+			last := groups[len(groups)-1]
+			prev := last[len(last)-1]
+			if nextNonUnit(dims, prev) == p {
+				groups[len(groups)-1] = append(last, p)
+				continue
+			}
+		}
+		groups = append(groups, []int{p})
+	}
+	// Merged dims in input order; mPerm maps output group → input group rank.
+	byInput := make([]int, len(groups))
+	for i := range groups {
+		byInput[i] = i
+	}
+	slices.SortFunc(byInput, func(a, b int) int { return groups[a][0] - groups[b][0] })
+	rank := make([]int, len(groups))
+	for r, g := range byInput {
+		rank[g] = r
+		d := 1
+		for _, ax := range groups[g] {
+			d *= dims[ax]
+		}
+		mDims = append(mDims, d)
+	}
+	for g := range groups {
+		mPerm = append(mPerm, rank[g])
+	}
+	return mDims, mPerm
+}
+
+// nextNonUnit returns the first axis after ax whose dimension is not 1, or -1.
+func nextNonUnit(dims []int, ax int) int {
+	for a := ax + 1; a < len(dims); a++ {
+		if dims[a] != 1 {
+			return a
+		}
+	}
+	return -1
 }
 
 func (o *ops) reshape(v compute.Value, dims []int) compute.Value {
