@@ -125,8 +125,10 @@ func NewBoxAccumulator(cfg BoxConfig) (*BoxAccumulator, error) {
 // Update adds a batch: maps[i] is image i's map, gtBoxes[i] its ground-truth
 // boxes (at least one, in image pixels, half-open), correctClass[i] whether the
 // classifier's top-1 class was right (for Top-1 Loc; pass nil if unknown).
+// Boxes may extend past the image (IoU uses them as given) but must overlap it.
 // Maps must be finite; a constant (e.g. all-zero) map has no foreground at any
-// τ and counts as a miss. On error nothing is accumulated.
+// τ and counts as a miss (with WSOLCompat, wsolevaluation's (0,0,0,0) box is
+// scored instead). An empty batch is a no-op; on error nothing is accumulated.
 func (a *BoxAccumulator) Update(maps []*heatmap.Map, gtBoxes [][]image.Rectangle, correctClass []bool) error {
 	if len(gtBoxes) != len(maps) {
 		return fmt.Errorf("metrics.BoxAccumulator.Update: %d maps but %d ground-truth box lists; pass one list per map", len(maps), len(gtBoxes))

@@ -125,9 +125,12 @@ func saliencyOrder(m *heatmap.Map) []int32 {
 	return order
 }
 
-// Update runs the game on every image of the batch. On error nothing is
-// accumulated.
+// Update runs the game on every image of the batch. An empty batch is a
+// no-op; on error nothing is accumulated.
 func (a *CausalAccumulator) Update(b Batch, maps []*heatmap.Map) error {
+	if b.empty(maps) {
+		return nil
+	}
 	if err := b.check(maps); err != nil {
 		return fmt.Errorf("metrics.CausalAccumulator.Update: %w", err)
 	}

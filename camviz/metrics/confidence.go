@@ -52,8 +52,12 @@ func NewConfidenceAccumulator(score ScoreFn, cfg ConfidenceConfig) (*ConfidenceA
 	return &ConfidenceAccumulator{score: score, batch: bs}, nil
 }
 
-// Update scores a batch and its maps. On error nothing is accumulated.
+// Update scores a batch and its maps. An empty batch is a no-op; on error
+// nothing is accumulated.
 func (a *ConfidenceAccumulator) Update(b Batch, maps []*heatmap.Map) error {
+	if b.empty(maps) {
+		return nil
+	}
 	if err := b.check(maps); err != nil {
 		return fmt.Errorf("metrics.ConfidenceAccumulator.Update: %w", err)
 	}

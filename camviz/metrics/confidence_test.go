@@ -83,7 +83,7 @@ func TestAverageDropBadInput(t *testing.T) {
 		{"map size", good, b, []*heatmap.Map{{H: 1, W: 4, Data: []float32{1, 1, 1, 1}}}, "resize"},
 		{"map count", good, b, nil, "one map per image"},
 		{"pixels", good, Batch{Pixels: []float32{1}, N: 1, H: 2, W: 2, C: 1}, m, "NHWC"},
-		{"zero images", good, Batch{H: 2, W: 2, C: 1}, nil, "positive"},
+		{"zero images with pixels", good, Batch{Pixels: []float32{1}, H: 2, W: 2, C: 1}, nil, "positive"},
 		{"nan map", good, b, []*heatmap.Map{{H: 2, W: 2, Data: []float32{1, float32(nan()), 1, 1}}}, "NaN"},
 		{"score error", mustConf(failing), b, m, "device lost"},
 		{"score count", mustConf(short), b, m, "one target score per image"},
@@ -91,6 +91,13 @@ func TestAverageDropBadInput(t *testing.T) {
 		if err := c.acc.Update(c.b, c.maps); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
 		}
+	}
+	// An empty batch is a documented no-op; the summary still has zero images.
+	if err := good.Update(Batch{}, nil); err != nil {
+		t.Errorf("empty batch: %v", err)
+	}
+	if _, err := good.Summary(); err == nil {
+		t.Error("Summary with zero images returned no error")
 	}
 	if _, err := NewConfidenceAccumulator(nil, ConfidenceConfig{}); err == nil {
 		t.Error("nil ScoreFn accepted")

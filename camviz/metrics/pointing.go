@@ -21,7 +21,8 @@ type PointingResult struct {
 //
 //	hit ⇔ ∃ pixel q in a ground-truth box with ‖q − p‖² < Tolerance²
 //
-// where p is the first maximum in raster order (numpy.argmax). This is
+// where p is the first maximum in raster order (numpy.argmax; a constant map
+// points at (0, 0)). This is
 // TorchRay's rule (strict <; Zhang et al. used 15 pixels). Tolerance 0 means p
 // itself must lie in a box. Images with no ground-truth box are skipped, as in
 // TorchRay, and counted in Skipped.

@@ -147,8 +147,11 @@ func splitmix64(x uint64) uint64 {
 }
 
 // Update scores a batch: each image, then each (percentile, order) imputation.
-// On error nothing is accumulated.
+// An empty batch is a no-op; on error nothing is accumulated.
 func (a *ROADAccumulator) Update(b Batch, maps []*heatmap.Map) error {
+	if b.empty(maps) {
+		return nil
+	}
 	if err := b.check(maps); err != nil {
 		return fmt.Errorf("metrics.ROADAccumulator.Update: %w", err)
 	}

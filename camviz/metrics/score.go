@@ -26,10 +26,15 @@ func (b Batch) image(i int) []float32 {
 	return b.Pixels[i*n : (i+1)*n]
 }
 
+// empty reports a batch of no images with no maps: Updates treat it as a no-op.
+func (b Batch) empty(maps []*heatmap.Map) bool {
+	return b.N == 0 && len(b.Pixels) == 0 && len(maps) == 0
+}
+
 // check validates the batch and one finite H×W map per image.
 func (b Batch) check(maps []*heatmap.Map) error {
 	if b.N <= 0 || b.H <= 0 || b.W <= 0 || b.C <= 0 {
-		return fmt.Errorf("batch shape N=%d H=%d W=%d C=%d: all must be positive (an empty batch scores nothing; skip the call)", b.N, b.H, b.W, b.C)
+		return fmt.Errorf("batch shape N=%d H=%d W=%d C=%d: all must be positive (an empty batch, N = 0 with no pixels and no maps, is accepted as a no-op)", b.N, b.H, b.W, b.C)
 	}
 	if len(b.Pixels) != b.N*b.H*b.W*b.C {
 		return fmt.Errorf("batch holds %d values, want N·H·W·C = %d·%d·%d·%d = %d (NHWC)", len(b.Pixels), b.N, b.H, b.W, b.C, b.N*b.H*b.W*b.C)

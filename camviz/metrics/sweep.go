@@ -1,8 +1,9 @@
 package metrics
 
 import (
+	"cmp"
 	"image"
-	"sort"
+	"slices"
 )
 
 // sweeper keeps the 8-connected components of a growing foreground with a
@@ -109,7 +110,8 @@ func sweepBoxes(levels []float64, h, w int, taus []float64, all bool, visit func
 			order = append(order, int32(i))
 		}
 	}
-	sort.SliceStable(order, func(a, b int) bool { return levels[order[a]] > levels[order[b]] })
+	// Order within ties is irrelevant: boxes are read only between thresholds.
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(levels[b], levels[a]) })
 	s := newSweeper(h, w)
 	var buf []image.Rectangle
 	next := 0
