@@ -84,7 +84,7 @@ func TestForwardNamed(t *testing.T) {
 
 func TestForwardRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for range 60 {
+	for range 200 {
 		c := randomCase(rng, false)
 		s := compareConv(t, rng, c, false, 1e-5)
 		if s.Lowered != 1 || s.Fallback != 0 {

@@ -55,7 +55,7 @@ func TestGradientsNamed(t *testing.T) {
 
 func TestGradientsRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for range 30 {
+	for range 60 {
 		c := randomCase(rng, true)
 		for !gradBuildable(c) {
 			c = randomCase(rng, true)

@@ -19,6 +19,8 @@ func (p *plan) lower(f compute.Function, x, k compute.Value) (compute.Value, err
 	var y compute.Value           // [G?, N, O_1..O_S, Og]
 	if p.pointwise() && (allOnes(p.inDil) || allOnes(p.strides)) {
 		y = p.lowerPointwise(o, xc, kc, batch)
+	} else if phases, ok := p.polyphase(); ok {
+		y = p.lowerPolyphase(o, xc, kc, phases, batch)
 	} else {
 		patches := p.patches(o, xc) // [G?, N, O_1..O_S, K_1..K_S, Cg]
 		y = o.dot(patches, iota(g0+1+s, s+1), batch, kc, iota(g0, s+1), batch)
