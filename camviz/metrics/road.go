@@ -99,7 +99,9 @@ type ROADResult struct {
 // for each percentile p and order, the removed pixels (ROADKeepMask) are filled
 // by NoisyLinearImpute and the change score(imputed) − score(image) is
 // averaged. Maps must be finite and at image resolution (pytorch-grad-cam
-// passes the [0, 1] finals).
+// passes the [0, 1] finals). Not reproduced from pytorch-grad-cam: its
+// percentile "auto" (Otsu) mode, and a quirk of its imputer that replaces the
+// mask by the image's grey levels when the image is 3 pixels high.
 type ROADAccumulator struct {
 	score        ScoreFn
 	cfg          ROADConfig
