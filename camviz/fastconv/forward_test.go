@@ -92,3 +92,20 @@ func TestForwardRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestChunkedPatches forces one output row per patch chunk (ChunkPatchBytes
+// of 1 byte), for plain, dilated, grouped and polyphase convolutions.
+func TestChunkedPatches(t *testing.T) {
+	saved := ChunkPatchBytes
+	defer func() { ChunkPatchBytes = saved }()
+	ChunkPatchBytes = 1
+	rng := rand.New(rand.NewPCG(13, 13))
+	for _, c := range append(namedCases(), polyphaseCases()...) {
+		if s := compareConv(t, rng, c, false, 1e-5); s.Lowered != 1 {
+			t.Errorf("%s: stats %+v", c, s)
+		}
+	}
+	for range 20 {
+		compareConv(t, rng, randomCase(rng, false), false, 1e-5)
+	}
+}

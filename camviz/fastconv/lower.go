@@ -8,10 +8,8 @@ import (
 // p, and returns the output in the layout p.axes asks for.
 func (p *plan) lower(f compute.Function, x, k compute.Value) (compute.Value, error) {
 	o := &ops{f: f}
-	g0 := p.groupAxes()
-	s := p.spatial
 	var batch []int
-	if g0 == 1 {
+	if p.groupAxes() == 1 {
 		batch = []int{0}
 	}
 	xc := p.canonicalInput(o, x)  // [G?, N, I_1..I_S, Cg]
@@ -22,8 +20,7 @@ func (p *plan) lower(f compute.Function, x, k compute.Value) (compute.Value, err
 	} else if phases, ok := p.polyphase(); ok {
 		y = p.lowerPolyphase(o, xc, kc, phases, batch)
 	} else {
-		patches := p.patches(o, xc) // [G?, N, O_1..O_S, K_1..K_S, Cg]
-		y = o.dot(patches, iota(g0+1+s, s+1), batch, kc, iota(g0, s+1), batch)
+		y = p.patchDot(o, xc, kc, batch)
 	}
 	out := p.toOutput(o, y)
 	return out, o.err

@@ -227,6 +227,16 @@ func (o *ops) dot(lhs compute.Value, lhsContracting, lhsBatch []int,
 	return v
 }
 
+// concatenate joins values along axis; a single value is returned as is.
+func (o *ops) concatenate(axis int, values ...compute.Value) compute.Value {
+	if o.err != nil || len(values) == 1 {
+		return values[0]
+	}
+	var v compute.Value
+	v, o.err = o.f.Concatenate(axis, values...)
+	return v
+}
+
 func equalInts(a, b []int) bool {
 	if len(a) != len(b) {
 		return false

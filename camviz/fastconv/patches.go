@@ -4,13 +4,19 @@ import (
 	"github.com/gomlx/compute"
 )
 
-// patches extracts the im2col patch tensor from the canonical input
-// xc = [G?, N, I_1..I_S, Cg]:
+// ChunkPatchBytes bounds the patch tensor built at once: a larger one is
+// built and multiplied in chunks of output rows (first spatial axis), whose
+// results are concatenated. Smaller buffers are reused from the backend's
+// pool instead of fresh memory, which is much cheaper to touch.
+var ChunkPatchBytes int64 = 32 << 20
+
+// patchDot multiplies the im2col patches of the canonical input
+// xc = [G?, N, I_1..I_S, Cg] with the canonical kernel kc = [G?, K…, Cg, Og']:
 //
 //	patches[g, n, o_1..o_S, k_1..k_S, c] = xp[g, n, o_1·s_1 + k_1·d_1, …, o_S·s_S + k_S·d_S, c]
 //
 // where xp is xc zero-padded (and, for input dilation, with zeros inserted
-// between its elements). It is one Pad and one Gather: the Gather's start
+// between its elements). The patches are one Pad and one Gather: the Gather's start
 // indices enumerate the output positions, and each gathered slice is the
 // window [G, N, K_1..K_S, Cg], copied in contiguous runs of K_S·Cg values.
 //
@@ -18,20 +24,41 @@ import (
 // with the phase axes moved before the spatial ones: tap o·s + k·d is then
 // element (o·s div d) + k of phase o·s mod d, so the window over k is
 // contiguous again and the copy runs stay long.
-func (p *plan) patches(o *ops, xc compute.Value) compute.Value {
+//
+// The result is [G?, N, O_1..O_S, Og']. When the patches exceed
+// ChunkPatchBytes, they are gathered and multiplied in chunks of output rows.
+func (p *plan) patchDot(o *ops, xc, kc compute.Value, batch []int) compute.Value {
+	g0, s := p.groupAxes(), p.spatial
+	xp := p.patchOperand(o, xc)
+	rowBytes := int64(p.groups) * int64(p.n) * int64(p.cg) * int64(p.dtype.Size())
+	for a := range s {
+		rowBytes *= int64(p.kSize[a])
+		if a > 0 {
+			rowBytes *= int64(p.outSize[a])
+		}
+	}
+	rows := int(max(1, min(int64(p.outSize[0]), ChunkPatchBytes/max(rowBytes, 1))))
+	var parts []compute.Value
+	for r := 0; r < p.outSize[0]; r += rows {
+		patches := p.gatherRows(o, xp, r, min(r+rows, p.outSize[0]))
+		parts = append(parts, o.dot(patches, iota(g0+1+s, s+1), batch, kc, iota(g0, s+1), batch))
+	}
+	return o.concatenate(g0+1, parts...)
+}
+
+// patchOperand pads xc (and splits kernel-dilated axes by phase): the operand
+// of gatherRows.
+func (p *plan) patchOperand(o *ops, xc compute.Value) compute.Value {
 	g0 := p.groupAxes()
 	s := p.spatial
 
 	// Padded sizes, rounded up to a multiple of the dilation on dilated axes.
 	cfg := p.spatialPads(true)
 	padded := make([]int, s)
-	dilated := make([]bool, s)
-	var dilatedAxes []int
+	dilated, dilatedAxes := p.dilatedAxes()
 	for a := range s {
 		padded[a] = (p.inSize[a]-1)*p.inDil[a] + 1 + p.pads[a][0] + p.pads[a][1]
-		dilated[a] = p.kDil[a] > 1 && p.kSize[a] > 1
 		if dilated[a] {
-			dilatedAxes = append(dilatedAxes, a)
 			d := p.kDil[a]
 			extra := (d - padded[a]%d) % d
 			cfg[g0+1+a].End += extra
@@ -68,15 +95,40 @@ func (p *plan) patches(o *ops, xc compute.Value) compute.Value {
 		perm = append(perm, len(split)-1)
 		xp = o.transpose(o.reshape(xp, split), perm)
 	}
+	return xp
+}
 
-	// Start indices [O_1..O_S, nd+S]: the phases of the dilated axes, then
-	// the window start on every spatial axis.
+// dilatedAxes returns, per spatial axis, whether its kernel taps are not
+// adjacent (dilation > 1 and more than one tap), and the list of those axes.
+func (p *plan) dilatedAxes() (dilated []bool, axes []int) {
+	dilated = make([]bool, p.spatial)
+	for a := range p.spatial {
+		dilated[a] = p.kDil[a] > 1 && p.kSize[a] > 1
+		if dilated[a] {
+			axes = append(axes, a)
+		}
+	}
+	return dilated, axes
+}
+
+// gatherRows gathers the patches of the output rows [row0, row1) of the first
+// spatial axis from xp = p.patchOperand(…): [G?, N, row1-row0, O_2..O_S, K…, Cg].
+func (p *plan) gatherRows(o *ops, xp compute.Value, row0, row1 int) compute.Value {
+	g0 := p.groupAxes()
+	s := p.spatial
+	dilated, dilatedAxes := p.dilatedAxes()
+	nd := len(dilatedAxes)
+
+	// Start indices [rows, O_2..O_S, nd+S]: the phases of the dilated axes,
+	// then the window start on every spatial axis.
+	idxDims := append([]int{row1 - row0}, p.outSize[1:]...)
 	count := 1
-	for _, d := range p.outSize {
+	for _, d := range idxDims {
 		count *= d
 	}
 	flat := make([]int32, 0, count*(nd+s))
 	counter := make([]int, s)
+	counter[0] = row0
 	for range count {
 		for _, a := range dilatedAxes {
 			flat = append(flat, int32(counter[a]*p.strides[a]%p.kDil[a]))
@@ -90,13 +142,13 @@ func (p *plan) patches(o *ops, xc compute.Value) compute.Value {
 		}
 		for i := s - 1; i >= 0; i-- {
 			counter[i]++
-			if counter[i] < p.outSize[i] {
+			if counter[i] < p.outSize[i] || i == 0 {
 				break
 			}
 			counter[i] = 0
 		}
 	}
-	indices := o.constInt32(flat, append(append([]int{}, p.outSize...), nd+s)...)
+	indices := o.constInt32(flat, append(idxDims, nd+s)...)
 
 	// Gather: operand axes [G?, N, φ…, spatial…, Cg]; the phase axes are
 	// collapsed (slice size 1), the spatial ones give the K-wide windows.

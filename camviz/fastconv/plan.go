@@ -133,10 +133,20 @@ func newPlan(input, kernel shapes.Shape, axes compute.ConvolveAxesConfig,
 	return p, nil
 }
 
-// patchElements is the number of elements of the patch tensor
-// [G, N, O_1..O_S, K_1..K_S, Cg].
+// patchElements is the number of elements of the patch tensor the lowering
+// builds: [G, N, O_1..O_S, K_1..K_S, Cg], or [G, N, Q_1..Q_S, Kp_1..Kp_S, Cg]
+// for the polyphase lowering; 1x1 kernels need none.
 func (p *plan) patchElements() int64 {
+	if p.pointwise() && (allOnes(p.inDil) || allOnes(p.strides)) {
+		return 0
+	}
 	n := int64(p.groups) * int64(p.n) * int64(p.cg)
+	if phases, ok := p.polyphase(); ok {
+		for _, pa := range phases {
+			n *= int64(pa.q) * int64(pa.taps)
+		}
+		return n
+	}
 	for a := range p.spatial {
 		n *= int64(p.outSize[a]) * int64(p.kSize[a])
 	}
