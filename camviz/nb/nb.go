@@ -7,6 +7,10 @@
 // "image/png" → PNG bytes, "text/html" → string) over the named pipe given by
 // the GONB_PIPE environment variable that GoNB sets for every cell it runs.
 //
+// Each function waits until the kernel has acknowledged the output (gonbui.Sync),
+// because GoNB stops reading the pipe as soon as the cell's program exits: without
+// the wait, a picture shown by the last statement of a cell can be lost.
+//
 // Every function is a no-op outside a notebook (IsNotebook false): it returns
 // nil without looking at its arguments, so scripts and tests can keep the calls
 // at no cost. Inside a notebook it returns an error for bad arguments, and for a
@@ -23,6 +27,7 @@ package nb
 import (
 	"fmt"
 	"image"
+	"time"
 
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/janpfeifer/gonb/gonbui"
@@ -96,7 +101,7 @@ func ShowHTML(html string) error {
 		return nil
 	}
 	gonbui.DisplayHTML(html)
-	return pipeError("nb.ShowHTML")
+	return flush("nb.ShowHTML")
 }
 
 // showImage encodes img as PNG and sends it to the kernel.
@@ -109,7 +114,40 @@ func showImage(fn string, img image.Image) error {
 		return fmt.Errorf("%s: encoding the %dx%d image as PNG: %w", fn, img.Bounds().Dx(), img.Bounds().Dy(), err)
 	}
 	gonbui.DisplayPng(png)
-	return pipeError(fn)
+	return flush(fn)
+}
+
+// syncTimeout bounds the wait for the kernel's acknowledgement in flush.
+const syncTimeout = 30 * time.Second
+
+// flush waits until the kernel has received everything sent so far
+// (gonbui.Sync), or the connection failed, or syncTimeout passed. gonbui.Sync
+// itself would wait forever if its request could not be sent, so it runs in a
+// goroutine while flush watches gonbui's error state.
+func flush(fn string) error {
+	if err := pipeError(fn); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() {
+		gonbui.Sync()
+		close(done)
+	}()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(syncTimeout)
+	for {
+		select {
+		case <-done:
+			return pipeError(fn)
+		case <-tick.C:
+			if err := pipeError(fn); err != nil {
+				return err
+			}
+		case <-deadline:
+			return fmt.Errorf("%s: the GoNB kernel did not acknowledge the output within %v; the output may be lost (is the kernel still running?)", fn, syncTimeout)
+		}
+	}
 }
 
 // pipeError returns gonbui's connection error, if any, as an error of fn.

@@ -1,3 +1,5 @@
+//go:build unix
+
 package nb
 
 import (
@@ -5,7 +7,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -194,24 +195,32 @@ func TestBadArgumentsAreErrorsInNotebook(t *testing.T) {
 
 func TestOutsideNotebookDoesNothing(t *testing.T) {
 	for _, scenario := range []string{"valid-args", "bad-args"} {
-		dir := t.TempDir()
-		pipe := filepath.Join(dir, "pipe")
-		c := runChildEnv(t, scenario, false, pipe, filepath.Join(dir, "back"))
-		n := strings.Count(c.stdout, "\n") + 1
-		wantOK(t, c, n)
-		if _, err := os.Stat(pipe); !os.IsNotExist(err) {
-			t.Errorf("%s: something was written to %s outside a notebook", scenario, pipe)
-		}
+		c := runChild(t, scenario, false)
+		wantOK(t, c, strings.Count(c.stdout, "\n")+1)
+	}
+	// With a kernel listening, a child that is not a notebook sends nothing.
+	k := newFakeKernel(t)
+	runProcess(t, "valid-args", protocol.GONB_PIPE_BACK_ENV+"="+k.back)
+	if c := k.finish(t); len(c.messages) != 0 || c.syncs != 0 {
+		t.Errorf("outside a notebook: %d messages and %d syncs sent, want none", len(c.messages), c.syncs)
+	}
+}
+
+func TestEachCallWaitsForTheKernel(t *testing.T) {
+	c := runChild(t, "valid-args", true)
+	wantOK(t, c, 5)
+	if len(c.messages) != 5 || c.syncs != 5 {
+		t.Errorf("got %d display messages and %d syncs, want 5 of each (one sync per call)", len(c.messages), c.syncs)
 	}
 }
 
 func TestBrokenPipeIsAnError(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "no-such-dir", "pipe")
-	c := runChildEnv(t, "valid-args", true, missing, filepath.Join(dir, "back"))
-	lines := strings.Split(c.stdout, "\n")
+	out := runProcess(t, "valid-args", protocol.GONB_PIPE_ENV+"="+missing, protocol.GONB_PIPE_BACK_ENV+"="+filepath.Join(dir, "back"))
+	lines := strings.Split(out, "\n")
 	if len(lines) != 5 {
-		t.Fatalf("got %d results, want 5:\n%s", len(lines), c.stdout)
+		t.Fatalf("got %d results, want 5:\n%s", len(lines), out)
 	}
 	for i, l := range lines {
 		if !strings.Contains(l, "cannot send the output to the GoNB kernel") || !strings.Contains(l, missing) {
