@@ -80,6 +80,7 @@ func (r *runner) execute(path, out, kernel string) error {
 	args := []string{"nbconvert", "--to", "notebook", "--execute", "--allow-errors",
 		fmt.Sprintf("--ExecutePreprocessor.timeout=%d", int(r.opt.timeout.Seconds())),
 		"--ExecutePreprocessor.startup_timeout=120",
+		"--ExecutePreprocessor.record_timing=False", // no timestamps: saved notebooks diff cleanly
 		"--ExecutePreprocessor.kernel_name=" + kernel,
 		"--output-dir", filepath.Dir(out), "--output", strings.TrimSuffix(filepath.Base(out), ".ipynb"),
 		path}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# camviz's full check, as CI runs it (after `go run ./kernels/install`):
+# gofmt, go vet, go test, then every notebook executed headlessly with the
+# camviz kernel, and a self-check that the notebook runner rejects a broken one.
+set -euo pipefail
+export GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt (Go $(go env GOVERSION))"
+unformatted=$("$(go env GOROOT)/bin/gofmt" -l .)
+if [[ -n "$unformatted" ]]; then
+	echo "gofmt: these files are not formatted (run gofmt -w on them):" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+echo "all Go files formatted"
+
+step "go vet ./..."
+go vet ./...
+
+step "go test ./..."
+go test ./...
+
+step "notebooks"
+shopt -s nullglob
+notebooks=(notebooks/*.ipynb)
+if ((${#notebooks[@]} == 0)); then
+	echo "no notebooks in notebooks/: expected at least notebooks/00-smoke.ipynb" >&2
+	exit 1
+fi
+go run ./kernels/run "${notebooks[@]}"
+
+step "notebook runner self-check: a notebook with a compile error must fail"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if go run ./kernels/run kernels/run/testdata/compile-error.ipynb >"$log" 2>&1; then
+	cat "$log"
+	echo "kernels/run passed kernels/run/testdata/compile-error.ipynb, which does not compile" >&2
+	exit 1
+fi
+if ! grep -q "undefined: undefinedThing" "$log" || ! grep -q "^notebooks: 0 passed, 1 failed" "$log"; then
+	cat "$log"
+	echo "kernels/run failed the broken notebook without naming its compile error" >&2
+	exit 1
+fi
+echo "kernels/run rejected it, naming the compile error"
