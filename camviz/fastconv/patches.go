@@ -8,7 +8,7 @@ import (
 // built and multiplied in chunks of output rows (first spatial axis), whose
 // results are concatenated. Smaller buffers are reused from the backend's
 // pool instead of fresh memory, which is much cheaper to touch.
-var ChunkPatchBytes int64 = 32 << 20
+var ChunkPatchBytes int64 = 16 << 20
 
 // patchDot multiplies the im2col patches of the canonical input
 // xc = [G?, N, I_1..I_S, Cg] with the canonical kernel kc = [G?, K…, Cg, Og']:
