@@ -1,10 +1,12 @@
 package fastconv
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -107,5 +109,42 @@ func TestChunkedPatches(t *testing.T) {
 	}
 	for range 20 {
 		compareConv(t, rng, randomCase(rng, false), false, 1e-5)
+	}
+}
+
+// TestFloat64 lowers float64 convolutions (forward and gradients) and
+// compares them with the native op to float64 precision.
+func TestFloat64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 15))
+	for _, c := range namedCases()[:4] {
+		out, _ := c.outShape()
+		x, k, w := randTensor(rng, c.inDims), randTensor(rng, c.kDims), randTensor(rng, out.Dimensions)
+		fn := func(in []*graph.Node) []*graph.Node {
+			x64, k64 := graph.ConvertDType(in[0], dtypes.Float64), graph.ConvertDType(in[1], dtypes.Float64)
+			y := c.conv(x64, k64)
+			loss := graph.ReduceAllSum(graph.Mul(y, graph.ConvertDType(in[2], dtypes.Float64)))
+			return append([]*graph.Node{y}, graph.Gradient(loss, x64, k64)...)
+		}
+		wrapped := Wrap(native()).(*Backend)
+		want := run(t, native(), fn, must(x.LocalClone()), must(k.LocalClone()), must(w.LocalClone()))
+		got := run(t, wrapped, fn, must(x.LocalClone()), must(k.LocalClone()), must(w.LocalClone()))
+		for i := range want {
+			g, err1 := tensors.CopyFlatData[float64](got[i])
+			wv, err2 := tensors.CopyFlatData[float64](want[i])
+			if err1 != nil || err2 != nil {
+				t.Fatalf("%s: reading float64 results: %v %v", c, err1, err2)
+			}
+			var maxDiff, maxRef float64
+			for j := range wv {
+				maxDiff = max(maxDiff, math.Abs(g[j]-wv[j]))
+				maxRef = max(maxRef, math.Abs(wv[j]))
+			}
+			if maxDiff > 1e-12*maxRef {
+				t.Errorf("%s: output %d relative error %.3g", c, i, maxDiff/maxRef)
+			}
+		}
+		if s := wrapped.Stats(); s.Lowered != 3 || s.Fallback != 0 {
+			t.Errorf("%s: stats %+v, want 3 lowered", c, s)
+		}
 	}
 }

@@ -55,3 +55,24 @@ func TestPolyphase(t *testing.T) {
 		}
 	}
 }
+
+// TestPolyphaseRandom draws stride-1, input-dilated convolutions (random
+// sizes, dilations, paddings, groups and layouts) and compares them with the
+// native op.
+func TestPolyphaseRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 14))
+	for n := 0; n < 60; {
+		c := randomCase(rng, false)
+		c.strides = nil
+		for a := range c.inDil {
+			if rng.IntN(2) == 0 {
+				c.inDil[a] = 2 + rng.IntN(3)
+			}
+		}
+		if out, err := c.outShape(); err != nil || out.Size() == 0 {
+			continue
+		}
+		n++
+		compareConv(t, rng, c, false, 1e-5)
+	}
+}
