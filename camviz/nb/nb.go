@@ -17,11 +17,16 @@
 // broken connection to the kernel (gonbui keeps the first I/O error, so after
 // one every later call fails too).
 //
-// A typical cell:
+// A typical cell (GoNB runs the lines after %% as the body of main):
 //
 //	%%
-//	m, _ := heatmap.FromSlice(1, 256, ramp)
-//	if err := nb.ShowMap(m, heatmap.Turbo); err != nil { panic(err) }
+//	m := heatmap.NewMap(16, 256) // a 0→1 ramp, left to right
+//	for i := range m.Data {
+//		m.Data[i] = float32(i%256) / 255
+//	}
+//	if err := nb.ShowMap(m, heatmap.Turbo); err != nil {
+//		panic(err)
+//	}
 package nb
 
 import (

@@ -114,6 +114,18 @@ func registerKernel(jupyter, root, bin, path string) error {
 	if err := json.Unmarshal(data, &spec); err != nil {
 		return fmt.Errorf("cannot parse gonb's kernel.json %s: %w", specPath, err)
 	}
+	if len(spec.Argv) == 0 {
+		return fmt.Errorf("gonb's kernel.json %s has an empty argv", specPath)
+	}
+	// gonb copies itself into the kernelspec folder when its binary lies under
+	// /tmp or a cache folder (as .tools/bin does in a checkout under /tmp); the
+	// kernel runs the built binary instead, so the folder holds no stale copy.
+	for _, copied := range []string{"gonb", "gonb~"} {
+		if err := os.Remove(filepath.Join(dir, copied)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("cannot remove gonb's copy of itself from the staging folder: %w", err)
+		}
+	}
+	spec.Argv[0] = filepath.Join(bin, "gonb")
 	spec.DisplayName = kernelspec.DisplayName
 	spec.Env = map[string]string{
 		"GOTOOLCHAIN":  kernelspec.GoToolchain,

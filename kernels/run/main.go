@@ -5,10 +5,14 @@
 // Each notebook is executed from a fresh kernel with `jupyter nbconvert --to
 // notebook --execute --allow-errors` into a scratch folder (with a timeout per
 // cell), then the executed copy is checked: every non-empty code cell ran, no
-// output is an error, no stderr line mentions a panic or an error, and every
-// image/png output (and PNG embedded in HTML) decodes. One summary line is
-// printed per notebook, with the problems found under it, and a closing line
-// "notebooks: N passed, N failed". The exit status is 1 if any notebook failed.
+// output is an error (nor a GoNB HTML error report), no stderr line mentions a
+// panic or an error, every image/png output (and PNG embedded in HTML as a
+// data: URL) decodes, and there are at least as many PNGs as the notebook's
+// metadata.camviz.min_png_outputs asks for (so pictures that silently fail to
+// show are caught). Executions record no timing metadata, so a notebook saved
+// twice diffs cleanly. One summary line is printed per notebook, with the
+// problems found under it, and a closing line "notebooks: N passed, N failed".
+// The exit status is 1 if any notebook failed.
 //
 // With -inplace a notebook that passes is overwritten with its executed copy, so
 // saved notebooks carry their outputs; a failing one is left as it was.
