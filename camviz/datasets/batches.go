@@ -3,6 +3,7 @@ package datasets
 import (
 	"fmt"
 	"iter"
+	"sync"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -14,14 +15,15 @@ import (
 type BatchOptions struct {
 	// BatchSize is the number of examples per batch (≥ 1).
 	BatchSize int
-	// Shuffle draws a new uniform permutation of the examples for every epoch, from
-	// the PCG generator of Seed (restarted at every Iter call, so the order is
-	// reproducible); false keeps the given order.
+	// Shuffle draws a new uniform permutation of the examples for every epoch from
+	// the PCG generator of Seed, so a new dataset with the same Seed reproduces the
+	// same sequence of batches; false keeps the given order.
 	Shuffle bool
 	Seed    uint64
-	// OneEpoch yields each example once and stops (evaluation). Otherwise batches
-	// continue forever (training with Loop.RunSteps), running from one epoch into
-	// the next so every batch is full.
+	// OneEpoch yields each example once per Iter call and stops (evaluation).
+	// Otherwise batches continue forever (training with Loop.RunSteps), running from
+	// one epoch into the next so every batch is full, and each Iter call continues
+	// the stream where the previous one stopped.
 	OneEpoch bool
 	// DropRemainder drops the last, smaller batch of a OneEpoch pass; by default it is
 	// kept (it has another shape, so the trainer compiles its graph once more).
@@ -85,6 +87,10 @@ type batches struct {
 	examples []Example
 	h, w     int
 	opt      BatchOptions
+
+	mu     sync.Mutex
+	iters  uint64       // Iter calls so far (OneEpoch: picks the shuffle of each pass)
+	stream *indexStream // the endless stream of a looping dataset, shared by Iter calls
 }
 
 // Name implements train.Dataset.
@@ -93,35 +99,75 @@ func (b *batches) Name() string { return b.opt.Name }
 // domainBatches keeps the shuffling generator apart from the data generators.
 const domainBatches = 0xba7
 
-// Iter implements train.Dataset: every call restarts from the first epoch.
+// indexStream yields example indices epoch after epoch, each epoch in the given
+// order or in a fresh permutation.
+type indexStream struct {
+	p       *prng
+	n       int
+	shuffle bool
+	epoch   []int
+	pos     int
+}
+
+func newIndexStream(n int, shuffle bool, seed, stream uint64) *indexStream {
+	s := &indexStream{p: newPRNG(seed, domainBatches, stream), n: n, shuffle: shuffle}
+	s.newEpoch()
+	return s
+}
+
+func (s *indexStream) newEpoch() {
+	if s.shuffle {
+		s.epoch = s.p.perm(s.n)
+	} else if s.epoch == nil {
+		s.epoch = make([]int, s.n)
+		for i := range s.epoch {
+			s.epoch[i] = i
+		}
+	}
+	s.pos = 0
+}
+
+// fill appends up to k indices to idx; with oneEpoch it stops at the end of the epoch.
+func (s *indexStream) fill(idx []int, k int, oneEpoch bool) []int {
+	for len(idx) < k {
+		if s.pos == s.n {
+			if oneEpoch {
+				break
+			}
+			s.newEpoch()
+		}
+		idx = append(idx, s.epoch[s.pos])
+		s.pos++
+	}
+	return idx
+}
+
+// Iter implements train.Dataset.
+//
+// A looping dataset yields one endless stream shared by all Iter calls: each call
+// continues where the previous one stopped (GoMLX's Loop.RunSteps calls Iter anew on
+// every call, so successive RunSteps see new batches, as one long run would). A
+// OneEpoch dataset makes a full pass per call; with Shuffle, pass k uses the k-th
+// permutation of the seed.
 func (b *batches) Iter() iter.Seq2[train.Batch, error] {
 	return func(yield func(train.Batch, error) bool) {
-		n := len(b.examples)
-		p := newPRNG(b.opt.Seed, domainBatches, 0)
-		order := func() []int {
-			if b.opt.Shuffle {
-				return p.perm(n)
+		b.mu.Lock()
+		var s *indexStream
+		if b.opt.OneEpoch {
+			s = newIndexStream(len(b.examples), b.opt.Shuffle, b.opt.Seed, b.iters)
+		} else {
+			if b.stream == nil {
+				b.stream = newIndexStream(len(b.examples), b.opt.Shuffle, b.opt.Seed, 0)
 			}
-			o := make([]int, n)
-			for i := range o {
-				o[i] = i
-			}
-			return o
+			s = b.stream
 		}
-		epoch, pos := order(), 0
+		b.iters++
+		b.mu.Unlock()
 		idx := make([]int, 0, b.opt.BatchSize)
 		for {
-			idx = idx[:0]
-			for len(idx) < b.opt.BatchSize {
-				if pos == n {
-					if b.opt.OneEpoch {
-						break
-					}
-					epoch, pos = order(), 0
-				}
-				idx = append(idx, epoch[pos])
-				pos++
-			}
+			b.mu.Lock()
+			idx = s.fill(idx[:0], b.opt.BatchSize, b.opt.OneEpoch)
+			b.mu.Unlock()
 			if len(idx) == 0 || (len(idx) < b.opt.BatchSize && b.opt.DropRemainder) {
 				return
 			}

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"iter"
 	"math"
 	"slices"
 	"testing"
@@ -121,6 +122,52 @@ func TestTrainBatches(t *testing.T) {
 	}
 	if plain := take(7, false, 3); !slices.Equal(plain, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1}) {
 		t.Errorf("unshuffled ids %v, want 0..9 then 0, 1", plain)
+	}
+}
+
+// TestTrainBatchesContinue: Loop.RunSteps calls Iter anew each time; the looping
+// stream must continue across Iter calls, as one long run would.
+func TestTrainBatchesContinue(t *testing.T) {
+	for _, shuffle := range []bool{false, true} {
+		ds, err := NewBatches(idExamples(10), 4, shuffle, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var chunked []int
+		for range 4 { // 4 chunks of 3 batches
+			next, stop := iter.Pull2(ds.Iter())
+			for range 3 {
+				b, err, ok := next()
+				if !ok || err != nil {
+					t.Fatalf("stream ended or failed: %v", err)
+				}
+				chunked = append(chunked, batchIDs(t, b, 4)...)
+			}
+			stop()
+		}
+		fresh, _ := NewBatches(idExamples(10), 4, shuffle, 7)
+		var long []int
+		for b := range fresh.Iter() {
+			long = append(long, batchIDs(t, b, 4)...)
+			if len(long) == len(chunked) {
+				break
+			}
+		}
+		if !slices.Equal(chunked, long) {
+			t.Errorf("shuffle=%v: chunked ids %v differ from one run %v", shuffle, chunked, long)
+		}
+	}
+	// A shuffled OneEpoch dataset gives each pass its own permutation.
+	ds, _ := NewBatchesWith(idExamples(10), BatchOptions{BatchSize: 10, OneEpoch: true, Shuffle: true, Seed: 3})
+	var passes [][]int
+	for range 2 {
+		for b := range ds.Iter() {
+			passes = append(passes, batchIDs(t, b, 10))
+		}
+	}
+	if len(passes) != 2 || slices.Equal(passes[0], passes[1]) ||
+		!slices.Equal(slices.Sorted(slices.Values(passes[1])), []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}) {
+		t.Errorf("shuffled passes %v: want two different permutations of 0..9", passes)
 	}
 }
 
