@@ -132,7 +132,11 @@ func Check(spec *Spec, root string) error {
 		return fail("its program %s is missing or not executable", spec.Argv[0])
 	}
 	if !slices.Contains(spec.Argv, GoWorkFlag(root)) {
-		return fail("it wires notebooks to another checkout (argv %q, want %s)", spec.Argv, GoWorkFlag(root))
+		got := "no -go_work flag"
+		if i := slices.IndexFunc(spec.Argv, func(a string) bool { return strings.HasPrefix(a, "-go_work=") }); i >= 0 {
+			got = spec.Argv[i]
+		}
+		return fail("it wires notebooks to another checkout (%s, want %s)", got, GoWorkFlag(root))
 	}
 	if g := spec.Env["GOTOOLCHAIN"]; g != GoToolchain {
 		return fail("its GOTOOLCHAIN is %q, want %q", g, GoToolchain)
