@@ -11,7 +11,6 @@ import (
 	"github.com/camviz/camviz/camviz/internal/modela"
 	"github.com/camviz/camviz/camviz/npy"
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 )
 
 // testBackend is shared by the package's tests.
@@ -23,7 +22,6 @@ var testBackend = func() compute.Backend {
 	return b
 }()
 
-var _ = gobackend.New
 
 // refCase is one pytorch-grad-cam reference run on model A.
 type refCase struct {
