@@ -1,0 +1,84 @@
+package models
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
+)
+
+// specFile is the name of the spec saved next to the checkpoint.
+const specFile = "model.json"
+
+// Save writes the model to dir: model.json (the Spec) and a GoMLX checkpoint of the
+// variables. Only the model's variables are kept (optimizer state is dropped), so the
+// files stay small.
+func (m *Model) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
+	spec, err := json.MarshalIndent(m.Spec, "", "  ")
+	if err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, specFile), append(spec, '\n'), 0o644); err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
+	clone, err := m.Store.Clone()
+	if err != nil {
+		return fmt.Errorf("models: %w", err)
+	}
+	for v := range m.Store.IterVariables() {
+		if !isModelVariable(v.Path()) {
+			if err := clone.DeleteVariable(v.Path()); err != nil {
+				return fmt.Errorf("models: %w", err)
+			}
+		}
+	}
+	h, err := checkpoint.Build(clone).Dir(dir).Keep(1).ExcludeAllParams().Immediate().Done()
+	if err != nil {
+		return fmt.Errorf("models: saving checkpoint in %s: %w", dir, err)
+	}
+	if err := h.Save(); err != nil {
+		return fmt.Errorf("models: saving checkpoint in %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Load reads a model saved with Save: model.json for the architecture and the latest
+// checkpoint in dir for the weights.
+func Load(dir string) (*Model, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, specFile))
+	if err != nil {
+		return nil, fmt.Errorf("models: %s is not a camviz model folder (no %s): %w", dir, specFile, err)
+	}
+	var spec Spec
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return nil, fmt.Errorf("models: reading %s: %w", filepath.Join(dir, specFile), err)
+	}
+	m, err := New(spec)
+	if err != nil {
+		return nil, err
+	}
+	h, err := checkpoint.Load(m.Store).Dir(dir).Immediate().Done()
+	if err != nil {
+		return nil, fmt.Errorf("models: loading the checkpoint in %s: %w", dir, err)
+	}
+	if ok, err := h.HasCheckpoints(); err != nil || !ok {
+		return nil, fmt.Errorf("models: %s has %s but no checkpoint: train and Save the model first", dir, specFile)
+	}
+	return m, nil
+}
+
+// isModelVariable keeps the model's own weights and drops the optimizer's state and
+// training bookkeeping (scopes starting with "/optimizers", "/train" or "#").
+func isModelVariable(path string) bool {
+	for _, prefix := range []string{"/optimizers", "/train", "/#", "/metrics"} {
+		if len(path) >= len(prefix) && path[:len(prefix)] == prefix {
+			return false
+		}
+	}
+	return true
+}

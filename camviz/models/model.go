@@ -1,0 +1,122 @@
+package models
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/camviz/camviz/camviz"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Spec describes a model: its architecture and sizes. It is saved as model.json next to
+// the checkpoint, so that Load can rebuild the graph function.
+type Spec struct {
+	// Arch names a registered architecture, e.g. "gapcnn".
+	Arch string `json:"arch"`
+	// Channels are the output channels of each block.
+	Channels []int `json:"channels"`
+	// NumClasses is the number of outputs (logits).
+	NumClasses int `json:"num_classes"`
+	// InputSize is [H, W, C] of the images the model expects (channels last).
+	InputSize [3]int `json:"input_size"`
+	// ClassNames optionally names the classes.
+	ClassNames []string `json:"class_names,omitempty"`
+	// Seed initialises the weights.
+	Seed uint64 `json:"seed"`
+}
+
+// Model is a classifier ready to train, run and explain.
+type Model struct {
+	Spec  Spec
+	Store *model.Store
+	// Fn builds the graph: images [batch, H, W, C] → logits [batch, NumClasses].
+	Fn camviz.ModelFn
+	// Layers are the tap names of the model's blocks, from input to output.
+	Layers []string
+	// CAMWeights names the tap of the classifier kernel [K, NumClasses] (for CAM), or "".
+	CAMWeights string
+}
+
+// Arch builds an architecture's graph function from a spec.
+type Arch struct {
+	// Build returns the graph function, the block taps (input to output) and the tap of
+	// the classifier kernel used by CAM ("" if CAM does not apply).
+	Build func(spec Spec) (fn camviz.ModelFn, layers []string, camWeights string, err error)
+	// Doc is a one-line description.
+	Doc string
+}
+
+var archs = struct {
+	sync.RWMutex
+	m map[string]Arch
+}{m: map[string]Arch{}}
+
+// RegisterArch makes an architecture available to New and Load.
+func RegisterArch(name string, a Arch) {
+	archs.Lock()
+	defer archs.Unlock()
+	archs.m[name] = a
+}
+
+// ArchNames lists the registered architectures.
+func ArchNames() []string {
+	archs.RLock()
+	defer archs.RUnlock()
+	names := make([]string, 0, len(archs.m))
+	for n := range archs.m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// New builds a model with freshly initialised weights (initialised on first use, from
+// Spec.Seed).
+func New(spec Spec) (*Model, error) {
+	archs.RLock()
+	a, ok := archs.m[spec.Arch]
+	archs.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("models: unknown architecture %q; known: %s", spec.Arch, strings.Join(ArchNames(), ", "))
+	}
+	if spec.NumClasses < 2 {
+		return nil, fmt.Errorf("models: NumClasses is %d; a classifier needs at least 2", spec.NumClasses)
+	}
+	for i, d := range spec.InputSize {
+		if d <= 0 {
+			return nil, fmt.Errorf("models: InputSize %v has a non-positive dimension %d", spec.InputSize, i)
+		}
+	}
+	if len(spec.ClassNames) != 0 && len(spec.ClassNames) != spec.NumClasses {
+		return nil, fmt.Errorf("models: %d class names for %d classes", len(spec.ClassNames), spec.NumClasses)
+	}
+	fn, layers, camW, err := a.Build(spec)
+	if err != nil {
+		return nil, fmt.Errorf("models: %s: %w", spec.Arch, err)
+	}
+	store := model.NewStore()
+	if err := store.SetRNGStateFromSeed(int64(spec.Seed) + 1); err != nil { // 0 would mean "non-deterministic"
+		return nil, fmt.Errorf("models: seeding the initializer: %w", err)
+	}
+	return &Model{Spec: spec, Store: store, Fn: fn, Layers: layers, CAMWeights: camW}, nil
+}
+
+// Explainer returns a camviz Explainer for the given layers (all blocks when empty) and
+// methods, with CAM's weights wired.
+func (m *Model) Explainer(backend compute.Backend, layers []string, methods ...camviz.Method) (*camviz.Explainer, error) {
+	if len(layers) == 0 {
+		layers = m.Layers
+	}
+	return camviz.NewExplainer(backend, m.Store, m.Fn, camviz.Config{Layers: layers, Methods: methods, CAMWeights: m.CAMWeights})
+}
+
+// ClassName returns the name of class c, or its number.
+func (m *Model) ClassName(c int) string {
+	if c >= 0 && c < len(m.Spec.ClassNames) {
+		return m.Spec.ClassNames[c]
+	}
+	return fmt.Sprintf("class %d", c)
+}
