@@ -36,8 +36,37 @@ type LayerInput struct {
 	Classes *graph.Node
 	// CAMWeights is the classifier kernel [K, numClasses] named by Config.CAMWeights, or nil.
 	CAMWeights *graph.Node
-	// Images are the model's inputs, as given to the model function.
+	// Images are the model's inputs, as given to the model function (the 6·batch augmented
+	// images with Config.AugSmooth).
 	Images *graph.Node
+
+	// tap is the activation node in the model's own layout.
+	tap *graph.Node
+	// ctx gives access to the graph being built (re-running the model, options).
+	ctx *buildContext
+}
+
+// weightedMap returns Σ_k w_k·A_k for channel weights w [batch, K], or with
+// Config.EigenSmooth the first principal component projection of the per-channel maps
+// w_k·A_k (pytorch-grad-cam's eigen_smooth).
+func (in *LayerInput) weightedMap(w *graph.Node) *graph.Node {
+	if in.ctx != nil && in.ctx.cfg.EigenSmooth {
+		if w.DType() != in.Acts.DType() {
+			w = graph.ConvertDType(w, in.Acts.DType())
+		}
+		d := w.Shape().Dimensions
+		return FirstPrincipalProjection(graph.Mul(in.Acts, graph.Reshape(w, d[0], 1, 1, d[1])), in.ctx.cfg.EigenSign)
+	}
+	return weightedSum(in.Acts, w)
+}
+
+// channelMap reduces per-channel maps c [batch, h, w, K] to the raw map: Σ_k c_k, or with
+// Config.EigenSmooth their first principal component projection.
+func (in *LayerInput) channelMap(c *graph.Node) *graph.Node {
+	if in.ctx != nil && in.ctx.cfg.EigenSmooth {
+		return FirstPrincipalProjection(c, in.ctx.cfg.EigenSign)
+	}
+	return graph.ReduceSum(c, 3)
 }
 
 // methodSpec describes how to compute one method at one layer.
@@ -111,14 +140,14 @@ func init() {
 				return nil, nil, err
 			}
 			weights := CAMWeights(w, in.Classes)
-			return weightedSum(in.Acts, weights), weights, nil
+			return in.weightedMap(weights), weights, nil
 		},
 	})
 	registerMethod(MethodGradCAM, methodSpec{
 		needsGrads: true,
 		compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
-			raw, weights := GradCAMFromGradients(in.Acts, in.Grads)
-			return raw, weights, nil
+			_, weights := GradCAMFromGradients(in.Acts, in.Grads)
+			return in.weightedMap(weights), weights, nil
 		},
 	})
 }

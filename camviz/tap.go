@@ -32,13 +32,24 @@ func Tap(x *graph.Node, name string) *graph.Node {
 // overrides maps a graph to the replacement node of each tap (by the name given to Tap).
 var overrides = struct {
 	sync.Mutex
-	byGraph map[*graph.Graph]map[string]*graph.Node
-}{byGraph: map[*graph.Graph]map[string]*graph.Node{}}
+	byGraph map[*graph.Graph]map[string]*override
+}{byGraph: map[*graph.Graph]map[string]*override{}}
+
+// override is one active replacement; used records whether a Tap returned it.
+type override struct {
+	node *graph.Node
+	used bool
+}
 
 func lookupOverride(g *graph.Graph, alias string) *graph.Node {
 	overrides.Lock()
 	defer overrides.Unlock()
-	return overrides.byGraph[g][alias]
+	o := overrides.byGraph[g][alias]
+	if o == nil {
+		return nil
+	}
+	o.used = true
+	return o.node
 }
 
 // ReplaceTap runs build with the tap name replaced by repl in graph g: while build runs,
@@ -51,14 +62,23 @@ func lookupOverride(g *graph.Graph, alias string) *graph.Node {
 // re-run under graph.PushAliasScope still matches). repl must have the shape the rest of
 // the model expects after the tap (the batch size may differ).
 func ReplaceTap[T any](g *graph.Graph, name string, repl *graph.Node, build func() T) T {
+	out, _ := replaceTap(g, name, repl, build)
+	return out
+}
+
+// replaceTap is ReplaceTap that also reports whether a Tap of that name returned repl
+// (false when the model names the layer with node.WithAlias only, which cannot be
+// substituted).
+func replaceTap[T any](g *graph.Graph, name string, repl *graph.Node, build func() T) (T, bool) {
 	alias := strings.TrimPrefix(name, graph.AliasScopeSeparator)
+	o := &override{node: repl}
 	overrides.Lock()
 	m := overrides.byGraph[g]
 	if m == nil {
-		m = map[string]*graph.Node{}
+		m = map[string]*override{}
 		overrides.byGraph[g] = m
 	}
-	m[alias] = repl
+	m[alias] = o
 	overrides.Unlock()
 	defer func() {
 		overrides.Lock()
@@ -68,7 +88,11 @@ func ReplaceTap[T any](g *graph.Graph, name string, repl *graph.Node, build func
 		}
 		overrides.Unlock()
 	}()
-	return build()
+	out := build()
+	overrides.Lock()
+	used := o.used
+	overrides.Unlock()
+	return out, used
 }
 
 // TapInfo describes one tapped activation.

@@ -113,3 +113,21 @@ func (t Target) score(logits, classes *graph.Node) (score, chosen *graph.Node) {
 	oneHot := graph.OneHot(chosen, numClasses, logits.DType())
 	return graph.ReduceSum(graph.Mul(values, oneHot), -1), chosen
 }
+
+// rescore scores extra forward passes of the model (Score-CAM's masked inputs,
+// Ablation-CAM's ablated activations) for the classes already chosen by the ordinary
+// pass: logits [n, numClasses], classes [n] int32 (ignored for function targets).
+// Unlike score, an argmax target keeps the original class rather than re-taking the
+// argmax of the perturbed logits, as pytorch-grad-cam does.
+func (t Target) rescore(logits, classes *graph.Node) *graph.Node {
+	if t.kind == targetFunc {
+		s, _ := t.score(logits, nil)
+		return s
+	}
+	values := logits
+	if t.kind == targetSoftmax {
+		values = graph.Softmax(logits, -1)
+	}
+	oneHot := graph.OneHot(classes, logits.Shape().Dimensions[1], logits.DType())
+	return graph.ReduceSum(graph.Mul(values, oneHot), -1)
+}

@@ -72,7 +72,8 @@ func load(float64s bool) (*model.Store, camviz.ModelFn, error) {
 	return store, Forward, nil
 }
 
-// Forward is model A's graph, on NHWC images [batch, 32, 32, 3].
+// Forward is model A's graph, on NHWC images [batch, 32, 32, 3]. Its ReLUs are
+// camviz.ReLU, so guided backpropagation works on it.
 func Forward(scope *model.Scope, x *graph.Node) *graph.Node {
 	conv := func(name string, x *graph.Node) *graph.Node {
 		s := scope.At("%s", name)
@@ -81,10 +82,10 @@ func Forward(scope *model.Scope, x *graph.Node) *graph.Node {
 		y := graph.Convolve(x, w).PaddingPerDim([][2]int{{1, 1}, {1, 1}}).Done()
 		return graph.Add(y, graph.ExpandLeftToRank(b, y.Rank()))
 	}
-	x = camviz.Tap(reluOf(conv("conv1", x)), "relu1")
-	x = camviz.Tap(reluOf(conv("conv2", x)), "relu2")
+	x = camviz.Tap(camviz.ReLU(conv("conv1", x)), "relu1")
+	x = camviz.Tap(camviz.ReLU(conv("conv2", x)), "relu2")
 	x = graph.MaxPool(x).Window(2).Done()
-	x = camviz.Tap(reluOf(conv("conv3", x)), "relu3")
+	x = camviz.Tap(camviz.ReLU(conv("conv3", x)), "relu3")
 	x = graph.ReduceMean(x, 1, 2)
 	g := x.Graph()
 	w := camviz.Tap(scope.At("fc").GetVariable("weights").NodeValue(g), "fc/weights")
@@ -100,8 +101,6 @@ func toFloat64(t *tensors.Tensor) *tensors.Tensor {
 	}
 	return tensors.FromFlatDataAndDimensions(f64, t.Shape().Dimensions...)
 }
-
-func reluOf(x *graph.Node) *graph.Node { return graph.Max(x, graph.ZerosLike(x)) }
 
 // OIHWToHWIO converts a torch conv weight (out, in, kh, kw) to GoMLX's (kh, kw, in, out).
 func OIHWToHWIO(a *npy.Array) *tensors.Tensor {

@@ -1,0 +1,84 @@
+package camviz
+
+import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+// MethodScoreCAM is Score-CAM; see [ScoreCAM].
+const MethodScoreCAM Method = "ScoreCAM"
+
+// scoreCAMEps is pytorch-grad-cam's guard in the per-channel min-max of the masks.
+const scoreCAMEps = 1e-8
+
+// ScoreCAM is Score-CAM (Wang et al., "Score-CAM: Score-Weighted Visual Explanations for
+// Convolutional Neural Networks", CVPR Workshops 2020), as pytorch-grad-cam implements it:
+//
+//	M_k = UpsampleBilinear_alignCorners(A_k) to the input size H × W
+//	M_k ← (M_k − min M_k) / (max M_k − min M_k + 1e-8)
+//	s_k = score(x ⊙ M_k)                      (the mask broadcast over the colour channels)
+//	w   = softmax_k(s)                        (no baseline subtraction)
+//	raw = Σ_k w_k · A_k
+//
+// acts are [batch, h, w, K] and images [batch, H, W, C] (channels-last). The batch·K
+// masked images are scored by score in chunks of chunk passes, one chunk after the other
+// inside the graph (see [ScoreFn]), so memory holds one chunk; chunk must be positive.
+// It returns the raw map [batch, h, w] and the weights w [batch, K]. No gradient is taken.
+func ScoreCAM(acts, images *graph.Node, chunk int, score ScoreFn) (raw, weights *graph.Node, err error) {
+	ad, id := acts.Shape().Dimensions, images.Shape().Dimensions
+	if len(ad) != 4 || len(id) != 4 || ad[0] != id[0] {
+		return nil, nil, fmt.Errorf("camviz.ScoreCAM: activations %v and images %v: want [batch, h, w, K] and [batch, H, W, C]", ad, id)
+	}
+	if chunk <= 0 {
+		return nil, nil, fmt.Errorf("camviz.ScoreCAM: chunk size %d: give a positive number of masked forward passes per chunk", chunk)
+	}
+	b, h, w, k := ad[0], ad[1], ad[2], ad[3]
+	bigH, bigW := id[1], id[2]
+	g := acts.Graph()
+	flat := graph.Reshape(graph.TransposeAllAxes(acts, 0, 3, 1, 2), b*k, h, w)
+	scores, err := chunkedRows(g, b*k, chunk, func(rows *graph.Node) *graph.Node {
+		examples, _ := rowsToExampleChannel(rows, k)
+		masks, err := ResizeMaps(gatherRows(flat, rows), bigH, bigW, true)
+		if err != nil {
+			panic(err) // shapes were checked above
+		}
+		lo := graph.ReduceAndKeep(masks, graph.ReduceMin, 1, 2)
+		hi := graph.ReduceAndKeep(masks, graph.ReduceMax, 1, 2)
+		masks = graph.Div(graph.Sub(masks, lo), graph.AddScalar(graph.Sub(hi, lo), scoreCAMEps))
+		masked := graph.Mul(gatherRows(images, examples), graph.InsertAxes(graph.ConvertDType(masks, images.DType()), -1))
+		return score(masked, examples)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("camviz.ScoreCAM: %w", err)
+	}
+	weights = graph.Softmax(graph.Reshape(graph.ConvertDType(scores, acts.DType()), b, k), -1)
+	return weightedSum(acts, weights), weights, nil
+}
+
+func init() {
+	registerMethod(MethodScoreCAM, methodSpec{compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
+		ctx := in.ctx
+		cf := ctx.cfg.ChannelsFirst
+		images := toChannelsLast(ctx.images, cf)
+		d := in.Acts.Shape().Dimensions
+		id := images.Shape().Dimensions
+		if len(id) != 4 {
+			return nil, nil, fmt.Errorf("Score-CAM needs 4-D images [batch, H, W, C] (or [batch, C, H, W] with Config.ChannelsFirst), got %v", id)
+		}
+		item := int64(images.DType().Size())
+		perPass := ctx.fwd.bytesPerExampleAfter(-1) + 2*int64(id[1]*id[2]*id[3])*item + 3*int64(id[1]*id[2])*item
+		chunk, err := ctx.planChunks(in.Layer, MethodScoreCAM, d[0]*d[3], perPass)
+		if err != nil {
+			return nil, nil, err
+		}
+		_, w, err := ScoreCAM(in.Acts, images, chunk, func(masked, examples *graph.Node) *graph.Node {
+			logits := ctx.rerun("scorecam_"+in.Layer, toChannelsFirst(masked, cf))
+			return ctx.target.rescore(logits, gatherRows(ctx.classes, examples))
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return in.weightedMap(w), w, nil
+	}})
+}
