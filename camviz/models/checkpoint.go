@@ -16,6 +16,9 @@ const specFile = "model.json"
 // variables. Only the model's variables are kept (optimizer state is dropped), so the
 // files stay small.
 func (m *Model) Save(dir string) error {
+	if m.onnx != nil {
+		return fmt.Errorf("models: %s models are kept as their .onnx file; Save writes zoo models only", ONNXArch)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("models: %w", err)
 	}

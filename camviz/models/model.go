@@ -16,8 +16,19 @@ import (
 type Spec struct {
 	// Arch names a registered architecture, e.g. "gapcnn".
 	Arch string `json:"arch"`
-	// Channels are the output channels of each block.
+	// Channels are the output channels of each block (gapcnn) or of each stage (resnet,
+	// vgg).
 	Channels []int `json:"channels"`
+	// Blocks is the number of blocks per stage: BasicBlocks (resnet, e.g. [2 2 2 2] for
+	// ResNet-18) or 3×3 convolutions (vgg, e.g. [1 1 2 2 2] for VGG-11). Other
+	// architectures ignore it.
+	Blocks []int `json:"blocks,omitempty"`
+	// Stem is the resnet stem: "imagenet" (7×7/2 conv, BN, ReLU, 3×3/2 max-pool, as in
+	// torchvision) or "small" (3×3/1 conv, BN, ReLU; for small images). "" means "small".
+	Stem string `json:"stem,omitempty"`
+	// BatchNorm adds batch normalization after every convolution of a vgg (VGG-*_bn);
+	// resnets always have it.
+	BatchNorm bool `json:"batch_norm,omitempty"`
 	// NumClasses is the number of outputs (logits).
 	NumClasses int `json:"num_classes"`
 	// InputSize is [H, W, C] of the images the model expects (channels last).
@@ -36,8 +47,15 @@ type Model struct {
 	Fn camviz.ModelFn
 	// Layers are the tap names of the model's blocks, from input to output.
 	Layers []string
-	// CAMWeights names the tap of the classifier kernel [K, NumClasses] (for CAM), or "".
+	// CAMWeights names the tap of the classifier kernel [K, NumClasses] (for CAM), or a
+	// variable path in Store (ONNX models), or "".
 	CAMWeights string
+	// ChannelsFirst says the model takes images [batch, C, H, W] and its activations are
+	// [batch, K, h, w] (ONNX models from PyTorch); otherwise channels last, GoMLX's default.
+	ChannelsFirst bool
+
+	// onnx is set for models read by LoadONNX.
+	onnx *onnxNet
 }
 
 // Arch builds an architecture's graph function from a spec.
@@ -107,10 +125,37 @@ func New(spec Spec) (*Model, error) {
 // Explainer returns a camviz Explainer for the given layers (all blocks when empty) and
 // methods, with CAM's weights wired.
 func (m *Model) Explainer(backend compute.Backend, layers []string, methods ...camviz.Method) (*camviz.Explainer, error) {
+	return camviz.NewExplainer(backend, m.Store, m.Fn, m.Config(layers, methods...))
+}
+
+// Config returns the camviz configuration that explains the given layers (all blocks when
+// empty; names go through LayerName) with the given methods: CAM's weights and the
+// model's layout are filled in. Set further options (AugSmooth, ChunkSize, …) on it and
+// call camviz.NewExplainer(backend, m.Store, m.Fn, cfg).
+func (m *Model) Config(layers []string, methods ...camviz.Method) camviz.Config {
 	if len(layers) == 0 {
 		layers = m.Layers
 	}
-	return camviz.NewExplainer(backend, m.Store, m.Fn, camviz.Config{Layers: layers, Methods: methods, CAMWeights: m.CAMWeights})
+	names := make([]string, len(layers))
+	for i, l := range layers {
+		names[i] = m.LayerName(l)
+	}
+	return camviz.Config{Layers: names, Methods: methods, CAMWeights: m.CAMWeights, ChannelsFirst: m.ChannelsFirst}
+}
+
+// LayerName returns the tap name of a layer: the name without a leading "/", so that ONNX
+// output names ("/relu2/Relu_output_0") can be given as they are. A camviz Result is keyed
+// by this name.
+func (m *Model) LayerName(name string) string { return strings.TrimPrefix(name, "/") }
+
+// InputDims returns the dimensions of a batch of n images in the model's layout:
+// [n, H, W, C], or [n, C, H, W] when ChannelsFirst.
+func (m *Model) InputDims(n int) []int {
+	h, w, c := m.Spec.InputSize[0], m.Spec.InputSize[1], m.Spec.InputSize[2]
+	if m.ChannelsFirst {
+		return []int{n, c, h, w}
+	}
+	return []int{n, h, w, c}
 }
 
 // ClassName returns the name of class c, or its number.

@@ -95,19 +95,21 @@ func (m *Model) Train(backend compute.Backend, examples []datasets.Example, cfg 
 	return report, nil
 }
 
-// Predict returns the logits of a batch of images [n, H, W, C] (flat, channels last).
+// Predict returns the logits of a batch of images, flat in the model's layout
+// ([n, H, W, C], or [n, C, H, W] for ChannelsFirst models; see InputDims).
 func (m *Model) Predict(backend compute.Backend, images []float32, n int) ([][]float32, error) {
 	h, w, c := m.Spec.InputSize[0], m.Spec.InputSize[1], m.Spec.InputSize[2]
 	if n <= 0 || len(images) != n*h*w*c {
 		return nil, fmt.Errorf("models: %d values for %d images of %dx%dx%d", len(images), n, h, w, c)
 	}
+	dims := m.InputDims(n)
 	fn := m.Fn
 	var out *tensors.Tensor
 	err := catchPanic(func() error {
 		var err error
 		out, err = model.CallOnce(backend, m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
 			return fn(scope, x)
-		}, tensors.FromFlatDataAndDimensions(images, n, h, w, c))
+		}, tensors.FromFlatDataAndDimensions(images, dims...))
 		return err
 	})
 	if err != nil {
@@ -162,6 +164,10 @@ func Argmax(v []float32) int {
 func (m *Model) checkExamples(examples []datasets.Example) error {
 	if len(examples) == 0 {
 		return fmt.Errorf("models: no examples")
+	}
+	if m.ChannelsFirst {
+		return fmt.Errorf("models: the examples are channels-last images, but this model takes [batch, C, H, W]: " +
+			"use Predict with images in its layout")
 	}
 	h, w := m.Spec.InputSize[0], m.Spec.InputSize[1]
 	for i, e := range examples {
