@@ -10,8 +10,10 @@ import (
 // Ablation-CAM) at one layer, computed from the shapes of the graph's nodes when it is
 // built, before anything runs.
 //
-// The estimates are upper bounds for sequential execution: every intermediate value of
-// one pass is counted as if all were alive at once (the backend frees them as it goes).
+// Every intermediate value of the graph is counted as if all were alive at once (the
+// backend frees them as it goes, so this overestimates), but scratch memory inside a
+// backend's kernels (for instance the patch matrices of a convolution lowered to a
+// matrix product) is not seen and not counted.
 type MemoryEstimate struct {
 	Layer  string
 	Method Method

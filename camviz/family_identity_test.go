@@ -1,0 +1,139 @@
+package camviz_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/heatmap"
+)
+
+// TestGradientFamilyIdentities checks identities that hold for model A's relu3, whose
+// head is global-average-pool → linear, so ∂y^c/∂A_k(i,j) = W_fc[k,c]/(h·w) everywhere,
+// and whose activations are ReLU outputs (A ≥ 0):
+//
+//	HiResCAM = Σ_k G_k A_k = Grad-CAM's raw map (the gradient equals its spatial mean);
+//	LayerCAM = Σ_k max(G_k,0)·A_k = Σ_k max(G_k A_k, 0) = GradCAMElementWise (A ≥ 0);
+//	XGradCAM's w_k = (W_fc[k,c]/(hw))·ΣA_k/(ΣA_k + 1e-7) = Grad-CAM's α_k·ΣA_k/(ΣA_k + 1e-7).
+func TestGradientFamilyIdentities(t *testing.T) {
+	ms := []camviz.Method{camviz.MethodGradCAM, camviz.MethodHiResCAM, camviz.MethodLayerCAM,
+		camviz.MethodGradCAMElementWise, camviz.MethodXGradCAM}
+	res := explainWith(t, "input_b2_nchw.npy", camviz.Config{Layers: []string{"relu3"}, Methods: ms}, camviz.ClassTarget(3, 5))
+	raw := func(m camviz.Method) []float32 {
+		r, err := res.Raw("relu3", m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return flatten(r)
+	}
+	if e := maxRelErr(raw(camviz.MethodHiResCAM), raw(camviz.MethodGradCAM)); e > 1e-5 {
+		t.Errorf("HiResCAM vs GradCAM: max relative error %g", e)
+	}
+	if e := maxRelErr(raw(camviz.MethodLayerCAM), raw(camviz.MethodGradCAMElementWise)); e > 1e-6 {
+		t.Errorf("LayerCAM vs GradCAMElementWise: max relative error %g", e)
+	}
+	acts := readRef(t, "..", "activations_relu3.npy") // [1, 64, 16, 16] of example 0
+	alpha, _ := res.Weights("relu3", camviz.MethodGradCAM)
+	xw, _ := res.Weights("relu3", camviz.MethodXGradCAM)
+	want := make([]float32, 64)
+	for k := range want {
+		var sum float64
+		for _, v := range acts.Data[k*256 : (k+1)*256] {
+			sum += float64(v)
+		}
+		want[k] = float32(float64(alpha[0][k]) * sum / (sum + 1e-7))
+	}
+	if e := maxRelErr(xw[0], want); e > 1e-5 {
+		t.Errorf("XGradCAM weights vs α·ΣA/(ΣA+1e-7): max relative error %g", e)
+	}
+}
+
+// TestChunkSizeDoesNotChangeMaps runs Score-CAM and Ablation-CAM in chunks of 7 (ten
+// chunks, the last of 1 pass) and with the budget's choice (all 64 passes at once): the
+// weights agree.
+func TestChunkSizeDoesNotChangeMaps(t *testing.T) {
+	var ref map[camviz.Method][]float32
+	for _, chunk := range []int{0, 7} {
+		res := explainWith(t, "input_nchw.npy", camviz.Config{Layers: []string{"relu3"}, Methods: chunked, ChunkSize: chunk},
+			camviz.ArgmaxTarget())
+		got := map[camviz.Method][]float32{}
+		for _, m := range chunked {
+			w, _ := res.Weights("relu3", m)
+			got[m] = flatWeights(w)
+		}
+		for _, est := range res.Memory {
+			wantChunk := chunk
+			if chunk == 0 {
+				wantChunk = est.Passes
+			}
+			if est.Passes != 64 || est.ChunkSize != wantChunk || est.Chunks != (est.Passes+wantChunk-1)/wantChunk {
+				t.Errorf("chunk %d: estimate %+v", chunk, est)
+			}
+		}
+		if ref == nil {
+			ref = got
+			continue
+		}
+		for _, m := range chunked {
+			if e := maxRelErr(got[m], ref[m]); e > 1e-6 {
+				t.Errorf("%s with chunks of %d: weights differ by %g (relative) from one chunk", m, chunk, e)
+			}
+		}
+	}
+}
+
+// TestMemoryEstimate checks the chunk chosen from the budget and what the estimate
+// counts: Ablation-CAM runs only the layers after the tap, so its passes are smaller
+// than Score-CAM's, which run the whole model; the peak fits the budget.
+func TestMemoryEstimate(t *testing.T) {
+	const budget = 16 << 20
+	ex := modelAExplainer(t, camviz.Config{Layers: []string{"relu3"}, Methods: chunked, MemoryBudget: budget})
+	est, err := ex.EstimateMemory(camviz.ClassTarget(3), 2, 32, 32, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(est) != 2 {
+		t.Fatalf("got %d estimates, want 2: %v", len(est), est)
+	}
+	byMethod := map[camviz.Method]camviz.MemoryEstimate{}
+	for _, e := range est {
+		byMethod[e.Method] = e
+		fits := (int64(budget) - e.BaseBytes) / e.BytesPerPass
+		if int64(e.ChunkSize) != min(fits, int64(e.Passes)) || e.PeakBytes > budget ||
+			e.PeakBytes != e.BaseBytes+int64(e.ChunkSize)*e.BytesPerPass || e.Budget != budget {
+			t.Errorf("%s: inconsistent estimate %+v (fits %d)", e.Method, e, fits)
+		}
+	}
+	s, a := byMethod[camviz.MethodScoreCAM], byMethod[camviz.MethodAblationCAM]
+	// A Score-CAM pass holds at least the input image and conv1, conv2 outputs (16 and 32
+	// channels at 32×32); an Ablation-CAM pass from relu3 only the 16×16×64 activations on.
+	if s.BytesPerPass < 4*32*32*(3+16+32) || a.BytesPerPass >= s.BytesPerPass/2 {
+		t.Errorf("bytes per pass: Score-CAM %d, Ablation-CAM %d", s.BytesPerPass, a.BytesPerPass)
+	}
+	if s.ChunkSize >= s.Passes || s.Chunks < 2 {
+		t.Errorf("a 16 MiB budget should split Score-CAM's 128 passes: %v", s)
+	}
+}
+
+// TestScaledLayersAggregate checks that the per-layer maps from the same pass aggregate
+// to FinalMultiLayer: minmax(mean_l max(scaled_l, 0)).
+func TestScaledLayersAggregate(t *testing.T) {
+	layers := []string{"relu2", "relu3"}
+	res := explainWith(t, "input_b2_nchw.npy", camviz.Config{Layers: layers, Methods: []camviz.Method{camviz.MethodLayerCAM}},
+		camviz.ClassTarget(3, 5))
+	scaled, err := res.ScaledLayers(layers, camviz.MethodLayerCAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final, _ := res.FinalMultiLayer(layers, camviz.MethodLayerCAM)
+	for b := range final {
+		agg, _ := heatmap.AggregateLayers([]*heatmap.Map{scaled[0][b], scaled[1][b]})
+		if e := maxAbsErr(agg.Data, final[b].Data); e != 0 {
+			t.Errorf("example %d: aggregate of ScaledLayers differs from FinalMultiLayer by %g", b, e)
+		}
+		raw, _ := res.Raw("relu3", camviz.MethodLayerCAM)
+		if e := maxAbsErr(scaled[1][b].Data, heatmap.ScaleLayer(raw[b], 32, 32).Data); e != 0 || math.IsNaN(e) {
+			t.Errorf("example %d: ScaledLayers(relu3) is not ScaleLayer(raw)", b)
+		}
+	}
+}
