@@ -1,6 +1,7 @@
 package models
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
@@ -9,13 +10,21 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
+var testBackend struct {
+	once    sync.Once
+	backend compute.Backend
+	err     error
+}
+
+// newTestBackend returns the package's test backend: one instance for all tests, since
+// a model's variables live on the backend that first used them.
 func newTestBackend(t testing.TB) compute.Backend {
 	t.Helper()
-	b, err := camviz.NewBackend()
-	if err != nil {
-		t.Fatal(err)
+	testBackend.once.Do(func() { testBackend.backend, testBackend.err = camviz.NewBackend() })
+	if testBackend.err != nil {
+		t.Fatal(testBackend.err)
 	}
-	return b
+	return testBackend.backend
 }
 
 // graphShape is x's batch size followed by dims, in x's dtype.
