@@ -14,7 +14,8 @@ import (
 // other ReLU still get every other method, but their guided-backprop maps are plain
 // input gradients.
 //
-// Its gradient is pytorch's: ∂ReLU/∂x = 1 where x > 0 and 0 elsewhere (also at x = 0).
+// Its gradient is pytorch's: ∂ReLU/∂x = 1 where x > 0 and 0 elsewhere, also at x = 0
+// (where graph.Max(x, 0) would pass the gradient); NaN stays NaN in the forward pass.
 func ReLU(x *graph.Node) *graph.Node {
 	if guidedActive(x.Graph()) {
 		return GuidedReLU(x)
@@ -22,7 +23,14 @@ func ReLU(x *graph.Node) *graph.Node {
 	return plainReLU(x)
 }
 
-func plainReLU(x *graph.Node) *graph.Node { return graph.Max(x, graph.ZerosLike(x)) }
+// plainReLU is max(x, 0) with the gradient 1[x > 0]·v.
+func plainReLU(x *graph.Node) *graph.Node {
+	zero := graph.ZerosLike(x)
+	positive := graph.GreaterThan(x, zero)
+	return graph.IdentityWithCustomGradient(graph.Max(x, zero), func(_, v *graph.Node) *graph.Node {
+		return graph.Where(positive, v, graph.ZerosLike(v))
+	})
+}
 
 // GuidedReLU is max(x, 0) with the guided-backpropagation gradient of Springenberg et al.,
 // "Striving for Simplicity: The All Convolutional Net" (ICLR 2015 workshop), Sec. 3.4:
@@ -34,7 +42,7 @@ func plainReLU(x *graph.Node) *graph.Node { return graph.Max(x, graph.ZerosLike(
 // It is built with graph.IdentityWithCustomGradient.
 func GuidedReLU(x *graph.Node) *graph.Node {
 	positive := graph.GreaterThan(x, graph.ZerosLike(x))
-	y := plainReLU(x)
+	y := graph.Max(x, graph.ZerosLike(x))
 	return graph.IdentityWithCustomGradient(y, func(_, v *graph.Node) *graph.Node {
 		keep := graph.LogicalAnd(positive, graph.GreaterThan(v, graph.ZerosLike(v)))
 		return graph.Where(keep, v, graph.ZerosLike(v))

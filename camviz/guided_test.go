@@ -160,3 +160,27 @@ func TestGuidedGradCAMGraph(t *testing.T) {
 		t.Errorf("GuidedGradCAM = %v, want [[0.5 1] [6 8]]", got)
 	}
 }
+
+// TestReLUGradient checks pytorch's ReLU gradient, 1[x > 0] (0 at x = 0), for ReLU and
+// GuidedReLU, and the guided rule's clamp of negative incoming gradients.
+func TestReLUGradient(t *testing.T) {
+	out, err := model.CallOnceN(testBackend, model.NewStore(), func(_ *model.Scope, g *graph.Graph) []*graph.Node {
+		x := graph.Const(g, []float32{-1, 0, 2, 3})
+		up := graph.Const(g, []float32{1, 1, 1, -1}) // incoming gradient: negative on the last element
+		plain := graph.Gradient(graph.ReduceAllSum(graph.Mul(camviz.ReLU(x), up)), x)[0]
+		guided := graph.Gradient(graph.ReduceAllSum(graph.Mul(camviz.GuidedReLU(x), up)), x)[0]
+		return []*graph.Node{plain, guided, camviz.ReLU(x)}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][]float32{{0, 0, 1, -1}, {0, 0, 1, 0}, {0, 0, 2, 3}} {
+		got := out[i].Value().([]float32)
+		for j := range want {
+			if got[j] != want[j] {
+				t.Errorf("output %d = %v, want %v", i, got, want)
+				break
+			}
+		}
+	}
+}
