@@ -6,6 +6,7 @@ import (
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/heatmap"
+	"github.com/gomlx/gomlx/core/graph"
 )
 
 // TestGradientFamilyIdentities checks identities that hold for model A's relu3, whose
@@ -134,6 +135,33 @@ func TestScaledLayersAggregate(t *testing.T) {
 		raw, _ := res.Raw("relu3", camviz.MethodLayerCAM)
 		if e := maxAbsErr(scaled[1][b].Data, heatmap.ScaleLayer(raw[b], 32, 32).Data); e != 0 || math.IsNaN(e) {
 			t.Errorf("example %d: ScaledLayers(relu3) is not ScaleLayer(raw)", b)
+		}
+	}
+}
+
+// TestChunkedMethodsFuncTarget checks that Score-CAM and Ablation-CAM score their
+// perturbed passes with a function target as with the equivalent class target
+// (logit 3), and that an argmax target keeps the original class for the perturbed
+// passes (pytorch-grad-cam's behaviour), giving the class-7 maps on model A.
+func TestChunkedMethodsFuncTarget(t *testing.T) {
+	logit3 := camviz.FuncTarget("logit 3", func(l *graph.Node) *graph.Node {
+		return graph.Reshape(graph.SliceAxis(l, 1, graph.AxisRange(3, 4)), -1)
+	})
+	cfg := camviz.Config{Layers: []string{"relu3"}, Methods: chunked}
+	byFunc := explainWith(t, "input_nchw.npy", cfg, logit3)
+	byClass := explainWith(t, "input_nchw.npy", cfg, camviz.ClassTarget(3))
+	byArgmax := explainWith(t, "input_nchw.npy", cfg, camviz.ArgmaxTarget())
+	byClass7 := explainWith(t, "input_nchw.npy", cfg, camviz.ClassTarget(7))
+	for _, m := range chunked {
+		a, _ := byFunc.Weights("relu3", m)
+		b, _ := byClass.Weights("relu3", m)
+		if e := maxRelErr(flatWeights(a), flatWeights(b)); e > 1e-6 {
+			t.Errorf("%s: function target vs class target: weights differ by %g", m, e)
+		}
+		c, _ := byArgmax.Weights("relu3", m)
+		d, _ := byClass7.Weights("relu3", m)
+		if e := maxRelErr(flatWeights(c), flatWeights(d)); e > 1e-6 {
+			t.Errorf("%s: argmax target vs class 7: weights differ by %g", m, e)
 		}
 	}
 }
