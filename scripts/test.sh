@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# camviz's full check, as CI runs it (after `go run ./kernels/install`):
-# gofmt, go vet, go test, then every notebook executed headlessly with the
-# camviz kernel, and a self-check that the notebook runner rejects a broken one.
+# camviz's full check, the README's test command and what CI runs: gofmt, go vet,
+# go test, then (re)registers the camviz Jupyter kernel for this checkout and
+# executes every notebook headlessly with it, and a self-check that the notebook
+# runner rejects a broken one. Needs Debian's Jupyter packages (.ci/run installs
+# them; the kernel installer names the apt command when they are missing).
 set -euo pipefail
 export GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,6 +24,9 @@ go vet ./...
 
 step "go test ./..."
 go test ./...
+
+step "camviz Jupyter kernel for this checkout: go run ./kernels/install"
+go run ./kernels/install
 
 step "notebooks"
 shopt -s nullglob

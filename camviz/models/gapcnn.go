@@ -10,8 +10,9 @@ import (
 )
 
 // GAPCNNSpec returns the spec of the GAP-CNN that camviz trains on its synthetic set:
-// three 3×3 conv blocks (16, 32, 64 channels) with ReLU, max-pooling after the first two,
-// then global average pooling and a dense classifier (Zhou et al., CVPR 2016, Sec. 2).
+// three 3×3 conv blocks (16, 32, 64 channels) with batch norm and ReLU, max-pooling after
+// the first two, then global average pooling and a dense classifier (Zhou et al., CVPR
+// 2016, Sec. 2).
 func GAPCNNSpec(h, w, c, numClasses int) Spec {
 	return Spec{Arch: "gapcnn", Channels: []int{16, 32, 64}, NumClasses: numClasses, InputSize: [3]int{h, w, c}, Seed: 1}
 }
@@ -21,8 +22,8 @@ func init() {
 		Doc: "conv3×3+ReLU blocks (max-pool 2 after all but the last) → global average pool → dense (CAM-ready)"})
 }
 
-// buildGAPCNN is the GAP-CNN of Zhou et al. (2016): blocks of conv 3×3 (same padding) +
-// ReLU, a 2×2 max-pool after every block but the last, then
+// buildGAPCNN is the GAP-CNN of Zhou et al. (2016): blocks of conv 3×3 (same padding),
+// batch norm and ReLU, a 2×2 max-pool after every block but the last, then
 //
 //	logits_c = Σ_k w_k^c · mean_xy f_k(x,y) + b_c
 //
@@ -38,7 +39,8 @@ func buildGAPCNN(spec Spec) (camviz.ModelFn, []string, string, error) {
 	}
 	fn := func(scope *model.Scope, x *graph.Node) *graph.Node {
 		for i, ch := range spec.Channels {
-			x = convReLU(scope.At("%s", layers[i]), x, ch, 3)
+			s := scope.At("%s", layers[i])
+			x = relu(batchNorm(s.At("bn"), conv(s, x, ch, 3, 1, false)))
 			x = camviz.Tap(x, layers[i])
 			if i < len(spec.Channels)-1 {
 				x = graph.MaxPool(x).Window(2).Done()
@@ -47,12 +49,6 @@ func buildGAPCNN(spec Spec) (camviz.ModelFn, []string, string, error) {
 		return gapDense(scope.At("classifier"), x, spec.NumClasses)
 	}
 	return fn, layers, "classifier/weights", nil
-}
-
-// convReLU is a k×k convolution with "same" padding (symmetric for odd k, as in PyTorch),
-// a bias and a ReLU.
-func convReLU(scope *model.Scope, x *graph.Node, channels, k int) *graph.Node {
-	return relu(conv(scope, x, channels, k, 1, true))
 }
 
 // conv is a k×k convolution with stride and PyTorch-style symmetric padding (k/2 per side).
@@ -81,5 +77,5 @@ func gapDense(scope *model.Scope, x *graph.Node, numClasses int) *graph.Node {
 	return graph.Add(graph.MatMul(pooled, w), graph.ExpandLeftToRank(b, 2))
 }
 
-// relu is max(x, 0).
-func relu(x *graph.Node) *graph.Node { return graph.Max(x, graph.ZerosLike(x)) }
+// relu is camviz.ReLU: max(x, 0), swappable for guided backpropagation.
+func relu(x *graph.Node) *graph.Node { return camviz.ReLU(x) }
