@@ -22,7 +22,6 @@ var testBackend = func() compute.Backend {
 	return b
 }()
 
-
 // refCase is one pytorch-grad-cam reference run on model A.
 type refCase struct {
 	dir    string // folder under outputs/
