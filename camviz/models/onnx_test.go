@@ -184,3 +184,27 @@ func TestONNXReplaceTap(t *testing.T) {
 	}
 	checkClose(t, "logits with relu3 = 0", tensors.MustCopyFlatData[float32](out), readNpy(t, "weights/fc.bias.npy").Data, 0, 1e-7)
 }
+
+func TestCheckInput(t *testing.T) {
+	m := loadModelA(t)
+	if err := m.CheckInput([]int{2, 3, 32, 32}); err != nil {
+		t.Errorf("[2 3 32 32]: %v", err)
+	}
+	for _, dims := range [][]int{{1, 32, 32, 3}, {1, 3, 64, 64}, {3, 32, 32}, {0, 3, 32, 32}} {
+		if err := m.CheckInput(dims); err == nil {
+			t.Errorf("CheckInput(%v) gave no error", dims)
+		} else {
+			t.Log(err)
+		}
+	}
+	zoo, err := New(ResNetSpec(32, 32, 3, 4, []int{8}, []int{1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := zoo.CheckInput([]int{1, 48, 40, 3}); err != nil {
+		t.Errorf("zoo models take any size: %v", err)
+	}
+	if err := zoo.CheckInput([]int{1, 3, 32, 32}); err == nil {
+		t.Error("zoo model accepted NCHW input [1 3 32 32]")
+	}
+}
