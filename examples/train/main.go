@@ -7,7 +7,7 @@
 //
 // -data synthetic uses camviz's synthetic shapes (seed 1 for training); fmnist-canvas
 // pastes Fashion-MNIST training items (Debian package dataset-fashion-mnist, or
-// $CAMVIZ_FASHION_MNIST) on 64×64 cluttered canvases. Held-out accuracy is measured on
+// $CAMVIZ_FASHION_MNIST) on -size×-size cluttered canvases (default 64). Held-out accuracy is measured on
 // -eval images of the other split (synthetic seed 2, or the Fashion-MNIST test set).
 package main
 
@@ -29,23 +29,23 @@ func main() {
 	steps := flag.Int("steps", 1500, "optimizer steps")
 	batch := flag.Int("batch", 32, "batch size")
 	lr := flag.Float64("lr", 3e-3, "Adam learning rate")
+	size := flag.Int("size", 64, "image (canvas) size in pixels")
 	out := flag.String("out", "", "folder to save the model to (required)")
 	flag.Parse()
-	if err := run(*arch, *data, *n, *evalN, *steps, *batch, *lr, *out); err != nil {
+	if err := run(*arch, *data, *size, *n, *evalN, *steps, *batch, *lr, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(2)
 	}
 }
 
-func run(arch, data string, n, evalN, steps, batch int, lr float64, out string) error {
+func run(arch, data string, size, n, evalN, steps, batch int, lr float64, out string) error {
 	if out == "" {
 		return fmt.Errorf("-out is required")
 	}
-	train, test, classes, err := load(data, n, evalN)
+	train, test, classes, err := load(data, size, n, evalN)
 	if err != nil {
 		return err
 	}
-	size := train[0].H
 	var spec models.Spec
 	switch arch {
 	case "gapcnn":
@@ -85,10 +85,11 @@ func run(arch, data string, n, evalN, steps, batch int, lr float64, out string) 
 }
 
 // load returns the training and held-out examples and the class names.
-func load(data string, n, evalN int) (train, test []datasets.Example, classes []string, err error) {
+func load(data string, size, n, evalN int) (train, test []datasets.Example, classes []string, err error) {
 	switch data {
 	case "synthetic":
 		cfg := datasets.DefaultSyntheticConfig()
+		cfg.Size = size
 		if train, err = datasets.Synthetic(cfg, n); err != nil {
 			return
 		}
@@ -101,6 +102,7 @@ func load(data string, n, evalN int) (train, test []datasets.Example, classes []
 			return nil, nil, nil, e
 		}
 		cfg := datasets.DefaultCanvasConfig()
+		cfg.Size = size
 		if train, err = datasets.FashionMNISTCanvas(cfg, imgs, labels); err != nil {
 			return
 		}
