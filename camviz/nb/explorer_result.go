@@ -1,0 +1,141 @@
+package nb
+
+import (
+	"fmt"
+	"image"
+
+	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/heatmap"
+)
+
+// DefaultExplorerAlpha is the heatmap's weight in AddResult's overlays when
+// ResultOptions.Alpha is 0.
+const DefaultExplorerAlpha = 0.5
+
+// ResultOptions says how AddResult paints a camviz.Result into an Explorer.
+type ResultOptions struct {
+	// Images are the explained inputs, one per example of the result, in order: each
+	// example's maps are blended over its image, which is also its input picture.
+	Images []image.Image
+	// Examples names the examples (the image buttons); default "image 1", "image 2", ….
+	Examples []string
+	// Class is the value of the class axis for these maps, e.g. "predicted" or "circle";
+	// call AddResult once per explained target to compare classes. "" adds no class axis.
+	Class string
+	// ClassNames names the model's classes in the captions; default "class <index>".
+	ClassNames []string
+	// Layers and Methods choose what to add; default every layer and method of the result,
+	// in its order (the layer slider follows it).
+	Layers  []string
+	Methods []camviz.Method
+	// Colormap paints the maps; default heatmap.Jet.
+	Colormap *heatmap.Colormap
+	// Alpha is the heatmap's weight in the overlay, in (0, 1]; 0 means DefaultExplorerAlpha.
+	Alpha float64
+}
+
+// AddResult adds, for every example, layer and method of res, the overlay
+// heatmap.Overlay(image, final, colormap, alpha) of its final map (res.Final:
+// ReLU, per-image min-max, bilinear resize to the input, as pytorch-grad-cam), with a
+// caption naming the explained class, its score and the map's size at the layer
+// (h×w of the raw map). Each example's image also becomes its input picture.
+//
+// Errors: a nil result, a number of images (or example names) other than the result's
+// batch, an image whose size is not the result's input size, a layer or method the
+// result lacks, an alpha outside [0, 1].
+func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
+	if res == nil {
+		return fmt.Errorf("nb.Explorer.AddResult: result is nil; pass what Explainer.Explain returned")
+	}
+	n := res.Batch()
+	if len(opt.Images) != n {
+		return fmt.Errorf("nb.Explorer.AddResult: %d images for a result of %d examples; pass ResultOptions.Images, one per example", len(opt.Images), n)
+	}
+	if opt.Examples != nil && len(opt.Examples) != n {
+		return fmt.Errorf("nb.Explorer.AddResult: %d example names for a result of %d examples", len(opt.Examples), n)
+	}
+	alpha := opt.Alpha
+	if alpha == 0 {
+		alpha = DefaultExplorerAlpha
+	}
+	if !(alpha > 0 && alpha <= 1) {
+		return fmt.Errorf("nb.Explorer.AddResult: ResultOptions.Alpha = %v is outside (0, 1]; use e.g. 0.5", opt.Alpha)
+	}
+	cm := opt.Colormap
+	if cm == nil {
+		cm = heatmap.Jet
+	}
+	layers, methods := opt.Layers, opt.Methods
+	if layers == nil {
+		layers = res.Layers
+	}
+	if methods == nil {
+		methods = res.Methods
+	}
+	h, w := res.InputSize()
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("image %d", i+1)
+		if opt.Examples != nil {
+			names[i] = opt.Examples[i]
+		}
+		if img := opt.Images[i]; img == nil || img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+			return fmt.Errorf("nb.Explorer.AddResult: image %d is %s, but the result explains %dx%d inputs; pass the explained images",
+				i, sizeOf(img), w, h)
+		}
+	}
+	// Collect every overlay first, so that an error leaves the explorer unchanged.
+	type item struct {
+		v       View
+		img     image.Image
+		caption string
+	}
+	var items []item
+	for _, l := range layers {
+		for _, m := range methods {
+			finals, err := res.Final(l, m)
+			if err != nil {
+				return fmt.Errorf("nb.Explorer.AddResult: %w", err)
+			}
+			raws, err := res.Raw(l, m)
+			if err != nil {
+				return fmt.Errorf("nb.Explorer.AddResult: %w", err)
+			}
+			for i, f := range finals {
+				ov, err := heatmap.Overlay(opt.Images[i], f, cm, alpha)
+				if err != nil {
+					return fmt.Errorf("nb.Explorer.AddResult: example %d, %s at %q: %w", i, m, l, err)
+				}
+				caption := fmt.Sprintf("%s · %s · %s %.3g · map %d×%d", l, m, className(opt.ClassNames, res.Classes[i]),
+					res.Scores[i], raws[i].H, raws[i].W)
+				items = append(items, item{View{names[i], l, string(m), opt.Class}, ov, caption})
+			}
+		}
+	}
+	for i, img := range opt.Images {
+		if err := e.SetInput(names[i], img); err != nil {
+			return fmt.Errorf("nb.Explorer.AddResult: %w", err)
+		}
+	}
+	for _, it := range items {
+		if err := e.Add(it.v, it.img); err != nil {
+			return fmt.Errorf("nb.Explorer.AddResult: %w", err)
+		}
+		e.captions[it.v] = it.caption
+	}
+	return nil
+}
+
+func className(names []string, c int) string {
+	if c >= 0 && c < len(names) {
+		return names[c]
+	}
+	return fmt.Sprintf("class %d", c)
+}
+
+func sizeOf(img image.Image) string {
+	if img == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%dx%d", img.Bounds().Dx(), img.Bounds().Dy())
+}
