@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/onnx-gomlx/onnx"
 	"github.com/gomlx/onnx-gomlx/onnx/parser"
+	"google.golang.org/protobuf/proto"
 )
 
 // ONNXArch is the Spec.Arch of models read by [LoadONNX].
@@ -63,16 +64,20 @@ func LoadONNX(path string) (*Model, error) {
 		return nil, fmt.Errorf("models.LoadONNX(%s): input %q has dimensions %v; camviz explains image classifiers "+
 			"taking [batch, C, H, W]", path, og.input, og.inputDims)
 	}
+	if contents, err = proto.Marshal(og.proto); err != nil {
+		return nil, fmt.Errorf("models.LoadONNX(%s): %w", path, err)
+	}
 	om, err := parser.Parse(contents)
 	if err != nil {
 		return nil, fmt.Errorf("models.LoadONNX(%s): %w", path, err)
 	}
-	om = om.WithBaseDir(filepath.Dir(path))
+	baseDir := filepath.Dir(path)
+	om = om.WithBaseDir(baseDir)
 	store := model.NewStore()
 	if err := catchPanic(func() error { return om.VariablesToScope(store.RootScope()) }); err != nil {
 		return nil, fmt.Errorf("models.LoadONNX(%s): loading the weights: %w", path, err)
 	}
-	net := &onnxNet{graph: og, model: om, cuts: map[string]onnx.Model{}}
+	net := &onnxNet{graph: og, model: om, baseDir: baseDir, cuts: map[string]onnx.Model{}}
 	c, h, w := og.inputDims[1], og.inputDims[2], og.inputDims[3]
 	if c <= 0 {
 		c = 3
@@ -119,6 +124,8 @@ func LoadONNX(path string) (*Model, error) {
 type onnxNet struct {
 	graph *onnxGraph
 	model onnx.Model
+	// baseDir is the folder of the .onnx file (external tensor data is read from it).
+	baseDir string
 	// camVar is the store path of the classifier kernel; camTap, when set, is the tap
 	// that gives it as [K, numClasses].
 	camVar, camTap string
@@ -178,6 +185,7 @@ func (n *onnxNet) runFrom(scope *model.Scope, images *graph.Node, replaced map[s
 		if err != nil {
 			panic(fmt.Errorf("models: replacing ONNX outputs %q: %w", names, err))
 		}
+		cut = cut.WithBaseDir(n.baseDir)
 		n.mu.Lock()
 		n.cuts[key] = cut
 		n.mu.Unlock()

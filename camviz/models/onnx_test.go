@@ -2,6 +2,7 @@ package models
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -9,9 +10,11 @@ import (
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/npy"
+	"github.com/gomlx/compute-onnx/support/protos"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"google.golang.org/protobuf/proto"
 )
 
 const modelADir = "../../testdata/reference/model_a"
@@ -206,5 +209,69 @@ func TestCheckInput(t *testing.T) {
 	}
 	if err := zoo.CheckInput([]int{1, 3, 32, 32}); err == nil {
 		t.Error("zoo model accepted NCHW input [1 3 32 32]")
+	}
+}
+
+// TestLoadONNXInitializersAsInputs loads model A re-saved with its initializers also
+// listed as graph inputs (torch.onnx.export's keep_initializers_as_inputs): the image is
+// still the one input, and the logits are unchanged.
+func TestLoadONNXInitializersAsInputs(t *testing.T) {
+	contents, err := os.ReadFile(filepath.Join(modelADir, "model_a.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	og, err := parseONNXGraph(contents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gr := og.proto.Graph
+	for _, init := range gr.Initializer {
+		dims := make([]*protos.TensorShapeProto_Dimension, len(init.Dims))
+		for i, d := range init.Dims {
+			dims[i] = &protos.TensorShapeProto_Dimension{Value: &protos.TensorShapeProto_Dimension_DimValue{DimValue: d}}
+		}
+		gr.Input = append(gr.Input, &protos.ValueInfoProto{Name: init.Name, Type: &protos.TypeProto{
+			Value: &protos.TypeProto_TensorType{TensorType: &protos.TypeProto_Tensor{ElemType: init.DataType,
+				Shape: &protos.TensorShapeProto{Dim: dims}}}}})
+	}
+	if len(gr.Input) != 9 {
+		t.Fatalf("%d graph inputs, want the image and 8 initializers", len(gr.Input))
+	}
+	out, err := proto.Marshal(og.proto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "model_a_inits.onnx")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadONNX(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := readNpy(t, "input_nchw.npy")
+	logits, err := m.Predict(newTestBackend(t), in.Data, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClose(t, "logits", logits[0], readNpy(t, "logits.npy").Data, 1e-5, 1e-6)
+}
+
+func TestLoadONNXErrors(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.onnx")
+	if err := os.WriteFile(garbage, []byte("this is not a protobuf \xff\xff\xff"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{filepath.Join(dir, "missing.onnx"), garbage} {
+		if _, err := LoadONNX(path); err == nil {
+			t.Errorf("LoadONNX(%s) gave no error", path)
+		} else {
+			t.Log(err)
+		}
+	}
+	m := loadModelA(t)
+	if err := m.Save(dir); err == nil {
+		t.Error("Save of an ONNX model gave no error")
 	}
 }

@@ -46,10 +46,16 @@ func parseONNXGraph(contents []byte) (*onnxGraph, error) {
 		inits[t.Name] = true
 	}
 	og := &onnxGraph{proto: mp}
+	// Exporters that keep initializers as graph inputs (keep_initializers_as_inputs)
+	// list the weights among the inputs; onnx-gomlx would then want them fed.
+	kept := gr.Input[:0]
 	for _, in := range gr.Input {
-		if inits[in.Name] {
-			continue
+		if !inits[in.Name] {
+			kept = append(kept, in)
 		}
+	}
+	gr.Input = kept
+	for _, in := range gr.Input {
 		if og.input != "" {
 			return nil, fmt.Errorf("the ONNX graph has several inputs (%q, %q); camviz explains image classifiers with one image input",
 				og.input, in.Name)
