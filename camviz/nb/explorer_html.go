@@ -136,7 +136,7 @@ func (e *Explorer) writeHTML(b *strings.Builder, d *explorerData, js string) {
 	first, at := firstView(d)
 	fmt.Fprintf(b, `<div class="camviz-explorer" id="%s" data-camviz-explorer="%s" data-view="%d,%d,%d,%d">`, id, id, at[0], at[1], at[2], at[3])
 	fmt.Fprintf(b, `<style>
-#%[1]s{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:13px;color:#222;background:#fff;padding:8px;border:1px solid #ddd;border-radius:6px;display:inline-block;max-width:100%%}
+#%[1]s{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:13px;color:#222;background:#fff;padding:8px;border:1px solid #ddd;border-radius:6px;display:inline-block;max-width:100%%;margin:4px 0;box-sizing:border-box}
 #%[1]s .cvx-title{font-weight:600;font-size:14px;margin-bottom:6px}
 #%[1]s .cvx-row{display:flex;flex-wrap:wrap;align-items:center;gap:4px;margin:3px 0}
 #%[1]s .cvx-name{width:52px;color:#666}
@@ -148,7 +148,7 @@ func (e *Explorer) writeHTML(b *strings.Builder, d *explorerData, js string) {
 #%[1]s .cvx-view{display:flex;gap:10px;margin-top:8px;align-items:flex-start}
 #%[1]s figure{margin:0}
 #%[1]s figure img{width:%[3]dpx;image-rendering:%[2]s;display:block;background:#eee}
-#%[1]s figcaption{color:#444;margin-top:3px;max-width:%[3]dpx}
+#%[1]s figcaption{color:#444;margin-top:3px;max-width:%[3]dpx;overflow-wrap:anywhere}
 #%[1]s .cvx-missing{width:%[3]dpx;height:%[3]dpx;display:none;align-items:center;justify-content:center;background:#f3f3f3;color:#888;text-align:center}
 </style>`, id, rendering, size)
 	if e.Title != "" {
