@@ -267,3 +267,30 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainBatchArgmax explains the batch of two at relu3 for each image's argmax (7
+// and 7): the finals [2, 32, 32] equal pytorch-grad-cam's relu3_batch2 argmax maps.
+func TestExplainBatchArgmax(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "explain", "--model", modelA, "--input", filepath.Join(refDir, "input_b2_nchw.npy"),
+		"--layer", "target_activation", "--method", "GradCAM", "--method", "AblationCAM", "--argmax", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Count(stdout, "explained class 7") != 2 {
+		t.Errorf("stdout should explain class 7 for both images:\n%s", stdout)
+	}
+	for _, m := range []camviz.Method{camviz.MethodGradCAM, camviz.MethodAblationCAM} {
+		got := readArray(t, filepath.Join(out, "target_activation", string(m)+".npy"))
+		want := readRef(t, "relu3_batch2", string(m)+"_argmax_final.npy")
+		_, tol := tolerances(m)
+		if !slices.Equal(got.Shape, []int{2, 32, 32}) {
+			t.Fatalf("%s: shape %v, want [2 32 32]", m, got.Shape)
+		}
+		if e := absErr(got.Data, want.Data); e > tol {
+			t.Errorf("%s batch of 2: max abs error %.3g > %.0e", m, e, tol)
+		} else {
+			t.Logf("%s batch of 2: final abs %.2g", m, e)
+		}
+	}
+}
