@@ -94,7 +94,7 @@ func runExplain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	out := &writer{dir: f.out, m: m, res: res, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw}
+	out := &writer{dir: f.out, model: f.model, m: m, res: res, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw}
 	if err := out.writeAll(f.layers, methods); err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ func joinPath(elem ...string) string { return filepath.Join(elem...) }
 // writer writes the maps of one Explain call.
 type writer struct {
 	dir   string
+	model string // --model, for the page
 	m     *models.Model
 	res   *camviz.Result
 	in    *input
@@ -160,8 +161,8 @@ func (w *writer) writeIndex(methods []camviz.Method) error {
 	b.WriteString("<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}" +
 		"td,th{border:1px solid #ccc;padding:4px;text-align:center;vertical-align:middle}" +
 		"img{image-rendering:pixelated;min-width:160px}</style></head><body>\n")
-	fmt.Fprintf(&b, "<h1>camviz explain</h1>\n<p>Model: %s (%s), input %v.</p>\n<ul>\n",
-		html.EscapeString(w.m.Spec.Arch), layoutName(w.m), w.res.InputDims)
+	fmt.Fprintf(&b, "<h1>camviz explain</h1>\n<p>Model: %s (%s, %s), input %v.</p>\n<ul>\n",
+		html.EscapeString(w.model), html.EscapeString(w.m.Spec.Arch), layoutName(w.m), w.res.InputDims)
 	for i, logits := range w.res.Logits {
 		pred := models.Argmax(logits)
 		fmt.Fprintf(&b, "<li>image %d: predicted %s (logit %.6g), explained %s</li>\n", i,
