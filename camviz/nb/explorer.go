@@ -134,6 +134,36 @@ func (e *Explorer) Caption(v View, text string) error {
 	return nil
 }
 
+// SetOrder fixes the order of an axis's values in the controls ("image", "layer",
+// "method" or "class"): the given values come first, in this order, before any added
+// later; values already added keep their place after them. Call it before Add to, say,
+// list layers coarse to fine whatever order the maps arrive in. An unknown axis or a
+// repeated value is an error.
+func (e *Explorer) SetOrder(axisName string, values ...string) error {
+	a := -1
+	for i, n := range axisNames {
+		if n == axisName {
+			a = i
+		}
+	}
+	if a < 0 {
+		return fmt.Errorf("nb.Explorer.SetOrder: unknown axis %q; the axes are %v", axisName, axisNames)
+	}
+	seen := map[string]bool{}
+	for _, v := range values {
+		if seen[v] {
+			return fmt.Errorf("nb.Explorer.SetOrder: %s %q is listed twice", axisName, v)
+		}
+		seen[v] = true
+	}
+	old := e.axes[a].values
+	e.axes[a] = axis{}
+	for _, v := range append(append([]string(nil), values...), old...) {
+		e.axes[a].add(v)
+	}
+	return nil
+}
+
 // Len returns the number of views added.
 func (e *Explorer) Len() int { return len(e.cells) }
 

@@ -261,3 +261,33 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func TestExplorerSetOrder(t *testing.T) {
+	ex := NewExplorer("")
+	for i, l := range []string{"block3", "block1"} {
+		if err := ex.Add(View{Layer: l, Method: "CAM"}, solid(2, 2, viewColor(0, i, 0, 0))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ex.SetOrder("layer", "block1", "block2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(ex.Values("layer"), ","); got != "block1,block2,block3" {
+		t.Fatalf("layers %s, want block1,block2,block3", got)
+	}
+	page, err := ex.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// block1 (index 0) holds the second picture, block2 none, block3 the first.
+	d := parseExplorer(t, page)
+	if !equalInts(d.Cells, []int{1, -1, 0}) {
+		t.Errorf("cells %v, want [1 -1 0]", d.Cells)
+	}
+	if err := ex.SetOrder("layers", "x"); err == nil || !strings.Contains(err.Error(), `unknown axis "layers"`) {
+		t.Errorf("unknown axis: got %v", err)
+	}
+	if err := ex.SetOrder("method", "a", "a"); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("repeated value: got %v", err)
+	}
+}
