@@ -144,3 +144,29 @@ func TestConstantMapIsZero(t *testing.T) {
 		t.Errorf("raw constant map = %v, want 3/16", got)
 	}
 }
+
+// TestLeadingSlashLayerNames checks that "/relu3" (an absolute alias, or an ONNX-style
+// output name) names the same tap as "relu3", in the Config and in Result lookups.
+func TestLeadingSlashLayerNames(t *testing.T) {
+	images, dims, err := modela.Input("input_nchw.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := modelAExplainer(t, camviz.Config{Layers: []string{"/relu3"}, Methods: []camviz.Method{camviz.MethodGradCAM}})
+	res, err := ex.ExplainFloats(images, dims, camviz.ClassTarget(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := res.Raw("relu3", camviz.MethodGradCAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := res.Raw("/relu3", camviz.MethodGradCAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readRef(t, "relu3", "GradCAM_cls3_raw.npy")
+	if e := maxRelErr(a[0].Data, want.Data); e > 1e-5 || a[0].Data[0] != b[0].Data[0] {
+		t.Errorf("relu3 via /relu3: max relative error %.3g vs reference", e)
+	}
+}

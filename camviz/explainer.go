@@ -2,6 +2,7 @@ package camviz
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/gomlx/compute"
@@ -48,10 +49,22 @@ func NewExplainer(backend compute.Backend, store *model.Store, modelFn ModelFn, 
 	if modelFn == nil {
 		return nil, fmt.Errorf("camviz: NewExplainer needs a model function")
 	}
+	cfg.Layers = normalizeLayerNames(cfg.Layers)
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	return &Explainer{backend: backend, store: store, modelFn: modelFn, cfg: cfg, execs: map[string]*explainExec{}}, nil
+}
+
+// normalizeLayerNames drops a leading "/" from each name: tap names are relative to the
+// graph's alias scope, and ONNX output names such as "/relu2/Relu_output_0" are tapped
+// as "relu2/Relu_output_0". It returns a new slice.
+func normalizeLayerNames(layers []string) []string {
+	out := make([]string, len(layers))
+	for i, l := range layers {
+		out[i] = strings.TrimPrefix(l, "/")
+	}
+	return out
 }
 
 // Config returns the Explainer's configuration.

@@ -3,6 +3,7 @@ package camviz
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -115,7 +116,7 @@ func (r *Result) identityPass() int {
 }
 
 func (r *Result) set(layer string, m Method) (*mapSet, error) {
-	ms, ok := r.maps[Key{layer, m}]
+	ms, ok := r.maps[Key{strings.TrimPrefix(layer, "/"), m}]
 	if !ok {
 		return nil, fmt.Errorf("camviz: result has no %s map at layer %q; it holds layers %v and methods %v", m, layer, r.Layers, r.Methods)
 	}
