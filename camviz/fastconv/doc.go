@@ -80,8 +80,20 @@
 // the error), and convolutions whose patch tensor would exceed MaxPatchBytes.
 // Covered reports the decision and its reason.
 //
+// # Pooling
+//
+// The Go backend's ReduceWindow and SelectAndScatter (max pooling and its
+// gradient) walk every window through a generic index iterator. The wrapper
+// also lowers them (Function.ReduceWindow, Function.SelectAndScatterMax):
+// max, min and sum windows of float32/float64 become one strided Slice per
+// window tap and element-wise ops: max and min give the native op's values
+// exactly (ties and NaN included), sums up to round-off. Stats counts them as
+// PoolLowered and PoolFallback.
+//
 // # Speed
 //
 // BenchmarkConv and BenchmarkConvGrad in this package measure ResNet-18's
-// layers against the native op; BenchmarkMatMul gives the DotGeneral alone.
+// layers against the native op; BenchmarkMatMul gives the DotGeneral alone;
+// BenchmarkMaxPool the stem's 3×3/2 max-pool and its gradient;
+// BenchmarkTransposeInner the [a,b,c] → [a,c,b] transposes of the lowering.
 package fastconv

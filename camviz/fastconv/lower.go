@@ -12,15 +12,20 @@ func (p *plan) lower(f compute.Function, x, k compute.Value) (compute.Value, err
 	if p.groupAxes() == 1 {
 		batch = []int{0}
 	}
-	xc := p.canonicalInput(o, x)  // [G?, N, I_1..I_S, Cg]
-	kc := p.canonicalKernel(o, k) // [G?, K_1..K_S, Cg, Og]
-	var y compute.Value           // [G?, N, O_1..O_S, Og]
-	if p.pointwise() && (allOnes(p.inDil) || allOnes(p.strides)) {
-		y = p.lowerPointwise(o, xc, kc, batch)
-	} else if phases, ok := p.polyphase(); ok {
-		y = p.lowerPolyphase(o, xc, kc, phases, batch)
-	} else {
-		y = p.patchDot(o, xc, kc, batch)
+	xc := p.canonicalInput(o, x) // [G?, N, I_1..I_S, Cg]
+	var y compute.Value          // [G?, N, O_1..O_S, Og]
+	phases, poly := p.polyphase()
+	switch {
+	case p.pointwise() && (allOnes(p.inDil) || allOnes(p.strides)):
+		y = p.lowerPointwise(o, xc, p.canonicalKernel(o, k), batch)
+	case poly:
+		y = p.lowerPolyphase(o, xc, p.canonicalKernel(o, k), phases, batch)
+	case p.kernelChannelsLast():
+		// [Og, K_1..K_S, Cg]: the product's "transposed" layout.
+		y = p.patchDot(o, xc, p.outerOutputKernel(o, k), iota(1, p.spatial+1), batch)
+	default:
+		g0 := p.groupAxes() // [G?, K_1..K_S, Cg, Og]
+		y = p.patchDot(o, xc, p.canonicalKernel(o, k), iota(g0, p.spatial+1), batch)
 	}
 	out := p.toOutput(o, y)
 	return out, o.err
@@ -106,6 +111,27 @@ func (p *plan) canonicalKernel(o *ops, k compute.Value) compute.Value {
 	}
 	perm = append(perm, pos[a.KernelInputChannels], ogPos)
 	return o.transpose(o.reshape(k, dims), perm)
+}
+
+// kernelChannelsLast reports whether the kernel's input channels are its
+// last axis with no groups, as in the kernel of GoMLX's gradient w.r.t. the
+// input of a channels-last convolution ([K_1..K_S, Og, Cg]: the forward
+// kernel with its channel axes swapped).
+func (p *plan) kernelChannelsLast() bool {
+	return p.groups == 1 && p.axes.KernelInputChannels == len(p.kDims)-1
+}
+
+// outerOutputKernel transposes k (see kernelChannelsLast) to [Og, K_1..K_S, Cg],
+// which the DotGeneral contracts over its trailing axes (the Go backend's
+// "transposed" GEMM layout). For [K…, Og, Cg] this copies whole runs of Cg
+// values, where the [K…, Cg, Og] layout transposes every element (for
+// ResNet-18's input gradients, 11M kernel elements per backward pass).
+func (p *plan) outerOutputKernel(o *ops, k compute.Value) compute.Value {
+	a := p.axes
+	perm := []int{a.KernelOutputChannels}
+	perm = append(perm, a.KernelSpatial...)
+	perm = append(perm, a.KernelInputChannels)
+	return o.transpose(k, perm)
 }
 
 // toOutput transposes y = [G?, N, O_1..O_S, Og] to the output layout, merging

@@ -26,8 +26,8 @@ func isIdentity(perm []int) bool {
 // transpose permutes the axes of v so that output axis i is input axis
 // perm[i]. It first drops size-1 axes and merges runs of axes that stay
 // adjacent, then routes the reduced permutation to the Go backend's fast
-// transposes (trailing axis kept, 2-D, or [a,b,c]→[a,c,b] as the 4-D
-// [0,2,1,3] kernel with a trailing axis of 1), and reshapes back.
+// transposes (trailing axis kept, 2-D, or [a,b,c]→[a,c,b] as a 2-D
+// transpose followed by a copy of runs), and reshapes back.
 func (o *ops) transpose(v compute.Value, perm []int) compute.Value {
 	if o.err != nil || isIdentity(perm) {
 		return v
@@ -47,8 +47,14 @@ func (o *ops) transpose(v compute.Value, perm []int) compute.Value {
 	case isIdentity(mPerm):
 		return o.reshape(v, outDims)
 	case len(mPerm) == 3 && mPerm[0] == 0 && mPerm[1] == 2 && mPerm[2] == 1:
-		v = o.reshape(v, append(mDims, 1))
-		v = o.rawTranspose(v, []int{0, 2, 1, 3})
+		// [a,b,c] → [a,c,b] as two fast kernels: the tiled 2-D transpose
+		// [a·b, c] → [c, a·b], then [c,a,b] → [a,c,b], which copies runs
+		// of b values. (The 4-D [0,2,1,3] kernel with a trailing axis of
+		// 1 calls copy once per element: 1.3-2x slower, see
+		// BenchmarkTransposeInner.)
+		a, b, c := mDims[0], mDims[1], mDims[2]
+		v = o.rawTranspose(o.reshape(v, []int{a * b, c}), []int{1, 0})
+		v = o.rawTranspose(o.reshape(v, []int{c, a, b}), []int{1, 0, 2})
 	default:
 		v = o.reshape(v, mDims)
 		v = o.rawTranspose(v, mPerm)

@@ -11,7 +11,8 @@ import (
 var ChunkPatchBytes int64 = 16 << 20
 
 // patchDot multiplies the im2col patches of the canonical input
-// xc = [G?, N, I_1..I_S, Cg] with the canonical kernel kc = [G?, K…, Cg, Og']:
+// xc = [G?, N, I_1..I_S, Cg] with the kernel kc = [G?, K…, Cg, Og'] (or
+// [Og', K…, Cg] without groups), whose (K…, Cg) axes are kContract:
 //
 //	patches[g, n, o_1..o_S, k_1..k_S, c] = xp[g, n, o_1·s_1 + k_1·d_1, …, o_S·s_S + k_S·d_S, c]
 //
@@ -27,7 +28,7 @@ var ChunkPatchBytes int64 = 16 << 20
 //
 // The result is [G?, N, O_1..O_S, Og']. When the patches exceed
 // ChunkPatchBytes, they are gathered and multiplied in chunks of output rows.
-func (p *plan) patchDot(o *ops, xc, kc compute.Value, batch []int) compute.Value {
+func (p *plan) patchDot(o *ops, xc, kc compute.Value, kContract, batch []int) compute.Value {
 	g0, s := p.groupAxes(), p.spatial
 	xp := p.patchOperand(o, xc)
 	rowBytes := int64(p.groups) * int64(p.n) * int64(p.cg) * int64(p.dtype.Size())
@@ -41,7 +42,7 @@ func (p *plan) patchDot(o *ops, xc, kc compute.Value, batch []int) compute.Value
 	var parts []compute.Value
 	for r := 0; r < p.outSize[0]; r += rows {
 		patches := p.gatherRows(o, xp, r, min(r+rows, p.outSize[0]))
-		parts = append(parts, o.dot(patches, iota(g0+1+s, s+1), batch, kc, iota(g0, s+1), batch))
+		parts = append(parts, o.dot(patches, iota(g0+1+s, s+1), batch, kc, kContract, batch))
 	}
 	return o.concatenate(g0+1, parts...)
 }

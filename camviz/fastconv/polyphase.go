@@ -161,7 +161,7 @@ func (p *plan) lowerPolyphase(o *ops, xc, kc compute.Value, axes []phaseAxis, ba
 		sp.pads[a] = [2]int{-pa.eMin, pa.q + eMax - p.inSize[a]}
 	}
 	sp.og = rTotal * p.og
-	y := sp.patchDot(o, xc, sub, batch)
+	y := sp.patchDot(o, xc, sub, iota(g0, s+1), batch)
 
 	// Interleave: [G?, N, Q…, R…, Og] → [G?, N, Q_1, R_1, …, Og] → [G?, N, Q_1·R_1, …, Og].
 	dims := []int{}

@@ -16,7 +16,8 @@ import (
 type Backend struct {
 	compute.Backend
 
-	lowered, fallback atomic.Int64
+	lowered, fallback         atomic.Int64
+	poolLowered, poolFallback atomic.Int64
 }
 
 // Stats counts the ConvGeneral ops seen by a wrapped backend's graph builders.
@@ -25,6 +26,9 @@ type Stats struct {
 	Lowered int64
 	// Fallback is the number of ConvGeneral ops handed to the inner backend's native op.
 	Fallback int64
+	// PoolLowered and PoolFallback count the ReduceWindow ops (pooling) lowered to
+	// strided slices (see Function.ReduceWindow) and handed to the native op.
+	PoolLowered, PoolFallback int64
 }
 
 // Wrap returns b wrapped so that ConvGeneral is lowered to patch extraction
@@ -46,7 +50,8 @@ func (b *Backend) Unwrap() compute.Backend { return b.Backend }
 // Stats returns how many ConvGeneral ops were lowered and how many fell back
 // to the native op, over all graphs built with this backend so far.
 func (b *Backend) Stats() Stats {
-	return Stats{Lowered: b.lowered.Load(), Fallback: b.fallback.Load()}
+	return Stats{Lowered: b.lowered.Load(), Fallback: b.fallback.Load(),
+		PoolLowered: b.poolLowered.Load(), PoolFallback: b.poolFallback.Load()}
 }
 
 // StatsOf returns the Stats of b if b was created by Wrap; ok is false otherwise.
