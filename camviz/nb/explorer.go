@@ -11,6 +11,10 @@ import (
 // when Explorer.Size is 0.
 const DefaultExplorerSize = 256
 
+// DefaultExplorerAlpha is the heatmaps' initial opacity over the input when
+// Explorer.Alpha is 0.
+const DefaultExplorerAlpha = 0.5
+
 // DefaultExplorerMaxBytes bounds the PNG bytes an Explorer embeds when Explorer.MaxBytes is
 // 0: 16 MiB, already a heavy notebook output.
 const DefaultExplorerMaxBytes = 16 << 20
@@ -25,37 +29,54 @@ type View struct {
 }
 
 // Explorer is an interactive output cell that switches between precomputed pictures, e.g.
-// CAM overlays for every example × layer × method × class, entirely in the browser: the
+// CAM heatmaps for every example × layer × method × class, entirely in the browser: the
 // pictures are embedded as PNG data: URLs and a few lines of inline JavaScript swap the
 // shown one when a control moves. Nothing goes back to the kernel and nothing is loaded
 // from the network, so the cell works live, in the saved notebook and in exported HTML.
 // Where scripts do not run (an untrusted notebook, GitHub's viewer) the first view is
 // shown, without controls that work.
 //
-// Build it with NewExplorer, fill it with Add (any image per view), SetInput (the input
-// picture shown beside the maps) and Caption, or with AddResult from a camviz.Result, then
-// display it with ShowExplorer or embed HTML() anywhere.
+// Heatmaps (AddMap) are stored colorized, alone, and the browser blends them over the
+// example's input picture (SetInput) with CSS opacity α, which is heatmap.Overlay's
+// out = (1 − α)·image + α·colormap(map) done at display time: a smooth colorized map
+// compresses several times better than the textured overlay, and an opacity slider
+// (initially Alpha) lets the reader fade between image and map. Add takes any picture,
+// shown as it is.
+//
+// Build it with NewExplorer, fill it with AddMap or Add, SetInput and Caption, or with
+// AddResult from a camviz.Result, then display it with ShowExplorer or embed HTML()
+// anywhere.
 type Explorer struct {
 	// Title is shown above the controls (plain text).
 	Title string
 	// Size is the displayed width, in CSS pixels, of the shown picture and of the input
 	// beside it; 0 means DefaultExplorerSize. Pictures are scaled by the browser, so
-	// overlays can be stored at the input's size and stay small.
+	// maps can be stored at the input's size and stay small.
 	Size int
 	// Smooth scales the pictures with the browser's smooth filter; by default they are
 	// scaled nearest-neighbour (CSS image-rendering: pixelated), so that a small image's
-	// pixels stay visible as squares.
+	// pixels stay visible as squares and the map lies exactly on the input's pixels.
 	Smooth bool
+	// Alpha is the heatmaps' initial opacity over the input, in (0, 1]; 0 means
+	// DefaultExplorerAlpha. The reader changes it with the opacity slider.
+	Alpha float64
 	// MaxBytes bounds the PNG bytes embedded (each distinct picture once); HTML returns an
 	// error beyond it. 0 means DefaultExplorerMaxBytes.
 	MaxBytes int
 
 	axes     [numAxes]axis
-	cells    map[View]int    // view → index in pics
+	cells    map[View]cell   // view → its picture
 	captions map[View]string // view → caption
 	inputs   map[string]int  // example → index in pics
 	pics     [][]byte        // distinct PNGs, in order of first use
 	picIndex map[string]int  // PNG bytes → index in pics
+}
+
+// cell is one view's picture: an index in pics, and whether it is a heatmap to blend
+// over the input.
+type cell struct {
+	pic     int
+	overlay bool
 }
 
 // The axes, in the order of the cell index and of the controls.
@@ -94,21 +115,46 @@ func NewExplorer(title string) *Explorer {
 	return &Explorer{Title: title}
 }
 
-// Add sets the picture of one view (replacing an earlier one of the same view). The
-// image is encoded as PNG now (heatmap.EncodePNG); identical pictures are embedded once.
-// Axis values appear in the controls in the order they are first added. A nil or empty
-// image is an error.
+// Add sets the picture of one view, shown as it is (replacing an earlier picture of the
+// same view). The image is encoded as PNG now (heatmap.EncodePNG); identical pictures are
+// embedded once. Axis values appear in the controls in the order they are first added
+// (see SetOrder). A nil or empty image is an error.
 func (e *Explorer) Add(v View, img image.Image) error {
 	png, err := encodeExplorerPicture("Add", img)
 	if err != nil {
 		return err
 	}
+	e.set(v, png, false)
+	return nil
+}
+
+// AddMap sets the picture of one view to the heatmap m painted with cm
+// (heatmap.Colorize: one pixel per map value, values clamped to [0, 1]), which the
+// browser blends over the example's input picture (SetInput) with the opacity slider's
+// α; without an input it is shown alone. Normalise m first (camviz's Result.Final, or
+// heatmap.PostProcess); give it the input's size for an exact overlay (a smaller map is
+// stretched over the input by the browser). Nil arguments or an empty map are errors.
+func (e *Explorer) AddMap(v View, m *heatmap.Map, cm *heatmap.Colormap) error {
+	if m == nil || cm == nil {
+		return fmt.Errorf("nb.Explorer.AddMap: map and colormap must be non-nil (e.g. heatmap.Jet)")
+	}
+	if m.H <= 0 || m.W <= 0 || len(m.Data) != m.H*m.W {
+		return fmt.Errorf("nb.Explorer.AddMap: map is %dx%d with %d values; it needs H, W >= 1 and H*W values", m.H, m.W, len(m.Data))
+	}
+	png, err := encodeExplorerPicture("AddMap", heatmap.Colorize(m, cm))
+	if err != nil {
+		return err
+	}
+	e.set(v, png, true)
+	return nil
+}
+
+func (e *Explorer) set(v View, png []byte, overlay bool) {
 	e.init()
 	for i, val := range v.values() {
 		e.axes[i].add(val)
 	}
-	e.cells[v] = e.picture(png)
-	return nil
+	e.cells[v] = cell{e.picture(png), overlay}
 }
 
 // SetInput sets the input picture of an example, shown beside the maps and as the
@@ -180,7 +226,7 @@ func (e *Explorer) Values(axisName string) []string {
 
 func (e *Explorer) init() {
 	if e.cells == nil {
-		e.cells, e.captions, e.inputs, e.picIndex = map[View]int{}, map[View]string{}, map[string]int{}, map[string]int{}
+		e.cells, e.captions, e.inputs, e.picIndex = map[View]cell{}, map[View]string{}, map[string]int{}, map[string]int{}
 	}
 }
 

@@ -65,20 +65,22 @@ func TestExplorerInChromium(t *testing.T) {
 	}
 	// state returns what explorer i shows.
 	type shown struct {
-		View, Src, Input, Caption, Layer string
-		MapVisible, MissingVisible       bool
-		Pressed                          []string
+		View, Src, Under, Input, Caption, Layer, Opacity string
+		Over, MapVisible, MissingVisible                 bool
+		Pressed                                          []string
 	}
 	state := func(i int) shown {
 		var s shown
-		br.eval(t, `(function(r){var m=r.querySelector('img.cvx-map'),i=r.querySelector('img.cvx-input'),v=r.querySelector('.cvx-value');`+
-			`return {view:r.getAttribute('data-view'),src:m.getAttribute('src'),input:i?i.getAttribute('src'):'',`+
-			`caption:r.querySelector('.cvx-caption').textContent,layer:v?v.textContent:'',`+
-			`mapVisible:getComputedStyle(m).display!=='none',missingVisible:getComputedStyle(r.querySelector('.cvx-missing')).display!=='none',`+
+		br.eval(t, `(function(r){var m=r.querySelector('img.cvx-map'),u=r.querySelector('img.cvx-under'),i=r.querySelector('img.cvx-input'),`+
+			`v=r.querySelector('.cvx-row[data-axis="1"] .cvx-value');`+
+			`return {view:r.getAttribute('data-view'),src:m.getAttribute('src'),under:u.getAttribute('src')||'',input:i?i.getAttribute('src'):'',`+
+			`caption:r.querySelector('.cvx-caption').textContent,layer:v?v.textContent:'',opacity:getComputedStyle(m).opacity,`+
+			`over:r.querySelector('.cvx-stack').classList.contains('cvx-over')&&getComputedStyle(u).display!=='none',`+
+			`mapVisible:m.getClientRects().length>0,missingVisible:r.querySelector('.cvx-missing').getClientRects().length>0,`+
 			`pressed:Array.from(r.querySelectorAll('button[aria-pressed=true]')).map(function(b){return b.title;})};})(`+root(i)+`)`, &s)
 		return s
 	}
-	viewURI := func(e, l, m, c int) string { return dataURI(t, solid(8, 8, viewColor(e, l, m, c))) }
+	viewURI := func(e, l, m, c int) string { return dataURI(t, solid(8, 8, pictureColor(e, l, m, c))) }
 	grayURI := func(g uint8) string { return dataURI(t, solid(8, 8, color.RGBA{g, g, g, 255})) }
 	names := [][]string{{"img1", "img2"}, {"a", "b", "c"}, {"GradCAM", "HiResCAM"}, {"cat", "dog"}}
 	// want checks explorer A's state (root i) against view (e, l, m, c).
@@ -109,6 +111,11 @@ func TestExplorerInChromium(t *testing.T) {
 		if s.Src != viewURI(e, l, m, c) {
 			t.Errorf("%s: explorer %d's <img> src is not the picture of view %s", step, i, wantView)
 		}
+		// HiResCAM views are heatmaps, blended over the input at the opacity slider's 50%.
+		if over := m == 1; s.Over != over || (over && (s.Under != grayURI(uint8(60+120*e)) || s.Opacity != "0.5")) || (!over && s.Opacity != "1") {
+			t.Errorf("%s: overlay %v over the input %v at opacity %s; want overlay %v (at 0.5 over image %d's input, else opacity 1)",
+				step, s.Over, s.Under == grayURI(uint8(60+120*e)), s.Opacity, over, e)
+		}
 		if wantCap := strings.Join([]string{names[0][e], names[1][l], names[2][m], names[3][c]}, "/"); s.Caption != wantCap ||
 			!s.MapVisible || s.MissingVisible {
 			t.Errorf("%s: caption %q (map visible %v, placeholder visible %v), want %q with the map shown",
@@ -127,7 +134,7 @@ func TestExplorerInChromium(t *testing.T) {
 		t.Errorf("image buttons' thumbnails are not the two inputs")
 	}
 
-	slider := root(0) + `.querySelector('input[type=range]')`
+	slider := root(0) + `.querySelector('.cvx-row[data-axis="1"] input')`
 	br.eval(t, slider+".focus()", nil)
 	br.key(t, "ArrowRight", 39)
 	want("slider → (key)", 0, 0, 1, 0, 0)
@@ -146,47 +153,78 @@ func TestExplorerInChromium(t *testing.T) {
 	want("missing view", 0, 1, 2, 0, 1)
 	br.click(t, root(0)+`.querySelector('button[title=cat]')`)
 	want("click cat", 0, 1, 2, 0, 0)
-	br.eval(t, root(2)+`.querySelector('input[type=range]').focus()`, nil)
+	br.eval(t, root(2)+`.querySelector('.cvx-row[data-axis="1"] input').focus()`, nil)
 	br.key(t, "End", 35)
 	want("copy: slider End (key)", 2, 0, 2, 0, 0)
 	want("A after its copy moved", 0, 1, 2, 0, 0)
 	if s := state(1); s.View != "0,0,0,0" {
 		t.Errorf("explorer B moved to %s while A was used", s.View)
 	}
+	br.click(t, root(2)+`.querySelector('button[title=HiResCAM]')`)
+	want("copy: click HiResCAM (a heatmap)", 2, 0, 2, 1, 0)
 
-	// What the user sees: the centre colour of each shown picture.
-	br.eval(t, "window.scrollTo(0,0)", nil)
-	shot := br.screenshot(t)
-	if p := os.Getenv("CAMVIZ_EXPLORER_SCREENSHOT"); p != "" {
-		if err := os.WriteFile(p, shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	img, err := png.Decode(bytes.NewReader(shot))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
+	// What the user sees: the centre colour of each shown picture. A's copy shows the
+	// gray heatmap of level L = mapLevel(0, 2, 0) = 128 over its input of level 60 at
+	// opacity 0.5: (1 − 0.5)·60 + 0.5·128 = 94 (the browser may round either way).
 	centre := func(sel string) image.Point {
 		var at struct{ X, Y float64 }
 		br.eval(t, `(function(){var r=`+sel+`.getBoundingClientRect();return {x:r.left+r.width/2,y:r.top+r.height/2};})()`, &at)
 		return image.Pt(int(at.X), int(at.Y))
 	}
-	for _, c := range []struct {
+	type probe struct {
 		what, sel string
 		want      color.RGBA
-	}{
-		{"A's map", root(0) + ".querySelector('img.cvx-map')", viewColor(1, 2, 0, 0)},
-		{"A's input", root(0) + ".querySelector('img.cvx-input')", color.RGBA{180, 180, 180, 255}},
-		{"B's map", root(1) + ".querySelector('img.cvx-map')", bColor},
-		{"A's copy's map", root(2) + ".querySelector('img.cvx-map')", viewColor(0, 2, 0, 0)},
-	} {
-		p := centre(c.sel)
-		if !p.In(img.Bounds()) {
-			t.Errorf("%s: centre %v is outside the %v screenshot", c.what, p, img.Bounds())
-			continue
+		tol       int
+	}
+	look := func(name string, probes []probe) {
+		t.Helper()
+		br.eval(t, "window.scrollTo(0,0)", nil)
+		shot := br.screenshot(t)
+		if p := os.Getenv("CAMVIZ_EXPLORER_SCREENSHOT"); p != "" {
+			if err := os.WriteFile(strings.TrimSuffix(p, ".png")+"-"+name+".png", shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if got := color.RGBAModel.Convert(img.At(p.X, p.Y)).(color.RGBA); got != c.want {
-			t.Errorf("%s: the screenshot shows %v at its centre %v, want %v", c.what, got, p, c.want)
+		img, err := png.Decode(bytes.NewReader(shot))
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		for _, c := range probes {
+			p := centre(c.sel)
+			if !p.In(img.Bounds()) {
+				t.Errorf("%s: %s: centre %v is outside the %v screenshot", name, c.what, p, img.Bounds())
+				continue
+			}
+			got := color.RGBAModel.Convert(img.At(p.X, p.Y)).(color.RGBA)
+			if absDiff(got.R, c.want.R) > c.tol || absDiff(got.G, c.want.G) > c.tol || absDiff(got.B, c.want.B) > c.tol {
+				t.Errorf("%s: %s: the screenshot shows %v at its centre %v, want %v ± %d", name, c.what, got, p, c.want, c.tol)
+			}
 		}
 	}
+	mapOf := func(i int) string { return root(i) + ".querySelector('.cvx-stack')" }
+	look("blend", []probe{
+		{"A's map", mapOf(0), viewColor(1, 2, 0, 0), 0},
+		{"A's input", root(0) + ".querySelector('img.cvx-input')", color.RGBA{180, 180, 180, 255}, 0},
+		{"B's map", mapOf(1), bColor, 0},
+		{"A's copy's heatmap over its input", mapOf(2), color.RGBA{94, 94, 94, 255}, 1},
+	})
+	// The opacity slider at 100% shows the heatmap alone, at 0% the input alone.
+	alpha := root(2) + ".querySelector('input.cvx-alpha')"
+	br.eval(t, alpha+".focus()", nil)
+	br.key(t, "End", 35)
+	look("opaque", []probe{{"A's copy's heatmap at opacity 1", mapOf(2), color.RGBA{128, 128, 128, 255}, 0}})
+	br.key(t, "Home", 36)
+	look("transparent", []probe{{"A's copy's heatmap at opacity 0", mapOf(2), color.RGBA{60, 60, 60, 255}, 0}})
+	var labels []string
+	br.eval(t, `[`+root(2)+`.querySelector('.cvx-alpha-value').textContent,`+root(0)+`.querySelector('input.cvx-alpha').value]`, &labels)
+	if len(labels) != 2 || labels[0] != "0%" || labels[1] != "50" {
+		t.Errorf("opacity label and A's own opacity slider: %q, want 0%% and 50 (A's slider did not move)", labels)
+	}
+}
+
+func absDiff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
 }

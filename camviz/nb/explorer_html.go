@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"math"
+	"strconv"
 	"strings"
 	"sync/atomic"
 )
@@ -21,6 +23,8 @@ type explorerData struct {
 	Dims     []int    `json:"dims"`     // [examples, layers, methods, classes]
 	Pics     []string `json:"pics"`     // data: URLs of the distinct PNGs
 	Cells    []int    `json:"cells"`    // view index → pics index, -1 when missing
+	Over     []bool   `json:"over"`     // view index → the picture is a map to blend over the input
+	Alpha    float64  `json:"alpha"`    // initial opacity of the maps
 	Captions []string `json:"captions"` // view index → caption
 	Inputs   []int    `json:"inputs"`   // example → pics index, -1 when none
 	Values   []any    `json:"values"`   // the axes' values, for the label texts
@@ -70,14 +74,18 @@ func (e *Explorer) data() *explorerData {
 		d.Values = append(d.Values, append([]string{}, e.axes[i].values...))
 	}
 	n := d.Dims[0] * d.Dims[1] * d.Dims[2] * d.Dims[3]
-	d.Cells, d.Captions = make([]int, n), make([]string, n)
+	d.Cells, d.Captions, d.Over = make([]int, n), make([]string, n), make([]bool, n)
+	d.Alpha = e.Alpha
+	if d.Alpha <= 0 || d.Alpha > 1 {
+		d.Alpha = DefaultExplorerAlpha
+	}
 	for i := range d.Cells {
 		d.Cells[i] = -1
 	}
 	hash := sha256.New()
-	for v, p := range e.cells {
+	for v, c := range e.cells {
 		i := e.viewIndex(v)
-		d.Cells[i], d.Captions[i] = p, e.captions[v]
+		d.Cells[i], d.Over[i], d.Captions[i] = c.pic, c.overlay, e.captions[v]
 	}
 	for _, ex := range e.axes[axisExample].values {
 		p, ok := e.inputs[ex]
@@ -90,9 +98,9 @@ func (e *Explorer) data() *explorerData {
 		d.Pics = append(d.Pics, "data:image/png;base64,"+base64.StdEncoding.EncodeToString(p))
 		hash.Write(p)
 	}
-	fmt.Fprintf(hash, "%q %v %v %v %d %v", e.Title, d.Dims, d.Values, d.Captions, e.Size, e.Smooth)
-	for _, c := range d.Cells {
-		fmt.Fprint(hash, c, ",")
+	fmt.Fprintf(hash, "%q %v %v %v %d %v %v", e.Title, d.Dims, d.Values, d.Captions, e.Size, e.Smooth, d.Alpha)
+	for i, c := range d.Cells {
+		fmt.Fprint(hash, c, d.Over[i], ",")
 	}
 	d.ID = fmt.Sprintf("camviz-explorer-%s-%d", hex.EncodeToString(hash.Sum(nil))[:12], explorerSeq.Add(1))
 	return d
@@ -147,7 +155,11 @@ func (e *Explorer) writeHTML(b *strings.Builder, d *explorerData, js string) {
 #%[1]s .cvx-value{font-family:ui-monospace,monospace;margin-left:6px}
 #%[1]s .cvx-view{display:flex;gap:10px;margin-top:8px;align-items:flex-start}
 #%[1]s figure{margin:0}
-#%[1]s figure img{width:%[3]dpx;image-rendering:%[2]s;display:block;background:#eee}
+#%[1]s figure img{width:%[3]dpx;image-rendering:%[2]s;display:block}
+#%[1]s .cvx-stack{position:relative;width:%[3]dpx}
+#%[1]s .cvx-under{display:none}
+#%[1]s .cvx-over .cvx-under{display:block}
+#%[1]s .cvx-over .cvx-map{position:absolute;left:0;top:0;height:100%%}
 #%[1]s figcaption{color:#444;margin-top:3px;max-width:%[3]dpx;overflow-wrap:anywhere}
 #%[1]s .cvx-missing{width:%[3]dpx;height:%[3]dpx;display:none;align-items:center;justify-content:center;background:#f3f3f3;color:#888;text-align:center}
 </style>`, id, rendering, size)
@@ -175,15 +187,42 @@ func (e *Explorer) writeHTML(b *strings.Builder, d *explorerData, js string) {
 		}
 		b.WriteString(`</div>`)
 	}
-	b.WriteString(`<div class="cvx-view">`)
-	if in := d.Inputs; len(in) > 0 && in[at[axisExample]] >= 0 {
-		fmt.Fprintf(b, `<figure><img class="cvx-input" alt="input" src="%s"><figcaption>input</figcaption></figure>`, d.Pics[in[at[axisExample]]])
+	if hasOverlay(d) {
+		pct := int(math.Round(100 * d.Alpha))
+		fmt.Fprintf(b, `<div class="cvx-row"><span class="cvx-name">opacity</span><input class="cvx-alpha" type="range" min="0" max="100" step="1" value="%d" aria-label="map opacity"><span class="cvx-value cvx-alpha-value">%d%%</span></div>`, pct, pct)
 	}
-	fmt.Fprintf(b, `<figure><img class="cvx-map" alt="map" src="%s"><div class="cvx-missing">not computed</div><figcaption class="cvx-caption">%s</figcaption></figure>`,
-		d.Pics[d.Cells[first]], html.EscapeString(d.Captions[first]))
+	b.WriteString(`<div class="cvx-view">`)
+	input := -1
+	if in := d.Inputs; len(in) > 0 {
+		input = in[at[axisExample]]
+	}
+	if input >= 0 {
+		fmt.Fprintf(b, `<figure><img class="cvx-input" alt="input" src="%s"><figcaption>input</figcaption></figure>`, d.Pics[input])
+	}
+	over, under, opacity := "", "", "1"
+	if d.Over[first] && input >= 0 {
+		over, under, opacity = " cvx-over", fmt.Sprintf(` src="%s"`, d.Pics[input]), strconv.FormatFloat(d.Alpha, 'g', -1, 64)
+	}
+	fmt.Fprintf(b, `<figure><div class="cvx-stack%s"><img class="cvx-under" alt=""%s><img class="cvx-map" alt="map" src="%s" style="opacity:%s"></div>`+
+		`<div class="cvx-missing">not computed</div><figcaption class="cvx-caption">%s</figcaption></figure>`,
+		over, under, d.Pics[d.Cells[first]], opacity, html.EscapeString(d.Captions[first]))
 	b.WriteString(`</div><script>(function(){var D=`)
 	b.WriteString(js)
 	b.WriteString(`;` + explorerScript + `})();</script></div>`)
+}
+
+// hasOverlay reports whether some view is a map to blend over an input.
+func hasOverlay(d *explorerData) bool {
+	inputs := false
+	for _, p := range d.Inputs {
+		inputs = inputs || p >= 0
+	}
+	for _, o := range d.Over {
+		if o && inputs {
+			return true
+		}
+	}
+	return false
 }
 
 // label shows an empty axis value as "–".
@@ -202,17 +241,21 @@ const explorerScript = `
 function init(root){
  if(root.getAttribute('data-ready'))return;
  root.setAttribute('data-ready','1');
- var st=root.getAttribute('data-view').split(',').map(Number);
- var map=root.querySelector('img.cvx-map'),inp=root.querySelector('img.cvx-input');
- var cap=root.querySelector('.cvx-caption'),miss=root.querySelector('.cvx-missing');
- var rows=root.querySelectorAll('.cvx-row[data-axis]');
+ var st=root.getAttribute('data-view').split(',').map(Number),alpha=D.alpha;
+ var map=root.querySelector('img.cvx-map'),under=root.querySelector('img.cvx-under'),stack=root.querySelector('.cvx-stack');
+ var inp=root.querySelector('img.cvx-input'),cap=root.querySelector('.cvx-caption'),miss=root.querySelector('.cvx-missing');
+ var rows=root.querySelectorAll('.cvx-row[data-axis]'),al=root.querySelector('input.cvx-alpha');
  function show(){
   var i=0;for(var a=0;a<4;a++)i=i*D.dims[a]+st[a];
-  var p=D.cells[i];
-  if(p>=0){map.src=D.pics[p];map.style.display='block';miss.style.display='none';}
-  else{map.style.display='none';miss.style.display='flex';}
+  var p=D.cells[i],q=D.inputs.length?D.inputs[st[0]]:-1,over=D.over[i]&&q>=0;
+  if(p>=0){
+   map.src=D.pics[p];stack.style.display='block';miss.style.display='none';
+   stack.className='cvx-stack'+(over?' cvx-over':'');
+   if(over)under.src=D.pics[q];
+   map.style.opacity=over?String(alpha):'1';
+  }else{stack.style.display='none';miss.style.display='flex';}
   cap.textContent=D.captions[i]||'';
-  if(inp){var q=D.inputs[st[0]];if(q>=0)inp.src=D.pics[q];}
+  if(inp&&q>=0)inp.src=D.pics[q];
   for(var r=0;r<rows.length;r++){
    var ax=+rows[r].getAttribute('data-axis'),s=rows[r].querySelector('input'),v=rows[r].querySelector('.cvx-value');
    if(s){s.value=st[ax];if(v)v.textContent=D.values[ax][st[ax]]||'\u2013';}
@@ -228,6 +271,7 @@ function init(root){
   for(var k=0;k<bs.length;k++)(function(b){b.addEventListener('click',function(){st[ax]=+b.getAttribute('data-i');show();});})(bs[k]);
  }
  for(var r=0;r<rows.length;r++)wire(rows[r]);
+ if(al)al.addEventListener('input',function(){alpha=al.value/100;root.querySelector('.cvx-alpha-value').textContent=al.value+'%';show();});
  var th=root.querySelectorAll('img[data-pic]');
  for(var t=0;t<th.length;t++)th[t].src=D.pics[+th[t].getAttribute('data-pic')];
  show();

@@ -8,14 +8,10 @@ import (
 	"github.com/camviz/camviz/camviz/heatmap"
 )
 
-// DefaultExplorerAlpha is the heatmap's weight in AddResult's overlays when
-// ResultOptions.Alpha is 0.
-const DefaultExplorerAlpha = 0.5
-
 // ResultOptions says how AddResult paints a camviz.Result into an Explorer.
 type ResultOptions struct {
 	// Images are the explained inputs, one per example of the result, in order: each
-	// example's maps are blended over its image, which is also its input picture.
+	// becomes its example's input picture, under its maps.
 	Images []image.Image
 	// Examples names the examples (the image buttons); default "image 1", "image 2", ….
 	Examples []string
@@ -30,19 +26,18 @@ type ResultOptions struct {
 	Methods []camviz.Method
 	// Colormap paints the maps; default heatmap.Jet.
 	Colormap *heatmap.Colormap
-	// Alpha is the heatmap's weight in the overlay, in (0, 1]; 0 means DefaultExplorerAlpha.
-	Alpha float64
 }
 
-// AddResult adds, for every example, layer and method of res, the overlay
-// heatmap.Overlay(image, final, colormap, alpha) of its final map (res.Final:
-// ReLU, per-image min-max, bilinear resize to the input, as pytorch-grad-cam), with a
-// caption naming the explained class, its score and the map's size at the layer
-// (h×w of the raw map). Each example's image also becomes its input picture.
+// AddResult adds, for every example, layer and method of res, its final map
+// (res.Final: ReLU, per-image min-max, bilinear resize to the input, as pytorch-grad-cam)
+// with AddMap, so that the browser shows heatmap.Overlay(image, final, colormap, α) with
+// the opacity slider's α, and a caption naming the explained class, its score and the
+// map's size at the layer (h×w of the raw map). Each example's image becomes its input
+// picture.
 //
 // Errors: a nil result, a number of images (or example names) other than the result's
 // batch, an image whose size is not the result's input size, a layer or method the
-// result lacks, an alpha outside [0, 1].
+// result lacks.
 func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
 	if res == nil {
 		return fmt.Errorf("nb.Explorer.AddResult: result is nil; pass what Explainer.Explain returned")
@@ -53,13 +48,6 @@ func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
 	}
 	if opt.Examples != nil && len(opt.Examples) != n {
 		return fmt.Errorf("nb.Explorer.AddResult: %d example names for a result of %d examples", len(opt.Examples), n)
-	}
-	alpha := opt.Alpha
-	if alpha == 0 {
-		alpha = DefaultExplorerAlpha
-	}
-	if !(alpha > 0 && alpha <= 1) {
-		return fmt.Errorf("nb.Explorer.AddResult: ResultOptions.Alpha = %v is outside (0, 1]; use e.g. 0.5", opt.Alpha)
 	}
 	cm := opt.Colormap
 	if cm == nil {
@@ -84,10 +72,10 @@ func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
 				i, sizeOf(img), w, h)
 		}
 	}
-	// Collect every overlay first, so that an error leaves the explorer unchanged.
+	// Collect every map first, so that an error leaves the explorer unchanged.
 	type item struct {
 		v       View
-		img     image.Image
+		m       *heatmap.Map
 		caption string
 	}
 	var items []item
@@ -102,13 +90,9 @@ func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
 				return fmt.Errorf("nb.Explorer.AddResult: %w", err)
 			}
 			for i, f := range finals {
-				ov, err := heatmap.Overlay(opt.Images[i], f, cm, alpha)
-				if err != nil {
-					return fmt.Errorf("nb.Explorer.AddResult: example %d, %s at %q: %w", i, m, l, err)
-				}
 				caption := fmt.Sprintf("%s · %s · %s %.3g · map %d×%d", l, m, className(opt.ClassNames, res.Classes[i]),
 					res.Scores[i], raws[i].H, raws[i].W)
-				items = append(items, item{View{names[i], l, string(m), opt.Class}, ov, caption})
+				items = append(items, item{View{names[i], l, string(m), opt.Class}, f, caption})
 			}
 		}
 	}
@@ -118,7 +102,7 @@ func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
 		}
 	}
 	for _, it := range items {
-		if err := e.Add(it.v, it.img); err != nil {
+		if err := e.AddMap(it.v, it.m, cm); err != nil {
 			return fmt.Errorf("nb.Explorer.AddResult: %w", err)
 		}
 		e.captions[it.v] = it.caption

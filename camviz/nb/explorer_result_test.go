@@ -58,10 +58,13 @@ func TestExplorerAddResult(t *testing.T) {
 	// Final = minmax(resize(minmax(relu(raw)))): the first min-max gives 2/(2 + 1e-7) = 1
 	// (2 + 1e-7 rounds to 2 in float32), the second 1/(1 + 1e-7) = 1/(1 + 2⁻²³) =
 	// 0.99999988 (1 + 1e-7 rounds up to 1 + 2⁻²³), which the colormap quantises to
-	// ⌊255·0.99999988⌋ = 254. Jet at α = 0.5 over white: ⌊0.5·255 + 0.5·jet + 0.5⌋ per
-	// channel, jet[0] = (0,0,128) → (128,128,192), jet[254] = (132,0,0) → (194,128,128).
-	lo, hi := opaque(128, 128, 192), opaque(194, 128, 128)
+	// ⌊255·0.99999988⌋ = 254: jet[0] = (0,0,128), jet[254] = (132,0,0). The maps are
+	// stored colorized, for the browser to blend over the white input.
+	lo, hi := opaque(0, 0, 128), opaque(132, 0, 0)
 	for m := 0; m < 2; m++ {
+		if !d.Over[(0*1+0)*2+m] || !d.Over[(1*1+0)*2+m] {
+			t.Errorf("method %d: the maps are not marked for blending over the input", m)
+		}
 		wantPixels(t, decodeDataURI(t, d.Pics[d.Cells[(0*1+0)*2+m]]), [][]color.NRGBA{{lo, hi}, {lo, hi}})
 		wantPixels(t, decodeDataURI(t, d.Pics[d.Cells[(1*1+0)*2+m]]), [][]color.NRGBA{{hi, lo}, {hi, lo}})
 	}
@@ -82,7 +85,6 @@ func TestExplorerAddResult(t *testing.T) {
 		{ResultOptions{Images: []image.Image{white}}, "1 images for a result of 2"},
 		{ResultOptions{Images: []image.Image{white, solid(3, 2, color.RGBA{})}}, "image 1 is 3x2"},
 		{ResultOptions{Images: []image.Image{white, white}, Examples: []string{"x"}}, "1 example names"},
-		{ResultOptions{Images: []image.Image{white, white}, Alpha: 1.5}, "outside (0, 1]"},
 		{ResultOptions{Images: []image.Image{white, white}, Layers: []string{"nope"}}, `layer "nope"`},
 	}
 	for _, b := range bad {

@@ -28,8 +28,24 @@ func viewColor(e, l, m, c int) color.RGBA {
 	return color.RGBA{uint8(20 + 70*l), uint8(20 + 90*m + 10*c), uint8(20 + 100*e), 255}
 }
 
+// mapLevel is the gray level of the heatmap views (method HiResCAM): 100 + 7·k, k the
+// view's rank among them.
+func mapLevel(e, l, c int) uint8 { return uint8(100 + 7*((e*3+l)*2+c)) }
+
+// pictureColor is the colour of the solid picture stored for a view: a gray heatmap for
+// method 1 (HiResCAM), viewColor otherwise.
+func pictureColor(e, l, m, c int) color.RGBA {
+	if m == 1 {
+		g := mapLevel(e, l, c)
+		return color.RGBA{g, g, g, 255}
+	}
+	return viewColor(e, l, m, c)
+}
+
 // testExplorer has 2 images × 3 layers × 2 methods × 2 classes, minus the view
-// (image 2, layer c, GradCAM, dog), with captions and inputs (gray 60 and 180).
+// (image 2, layer c, GradCAM, dog), with captions and inputs (gray 60 and 180). GradCAM
+// views are solid pictures (Add); HiResCAM views are constant heatmaps painted gray
+// (AddMap), to be blended over the input.
 func testExplorer(t *testing.T, title string) *Explorer {
 	t.Helper()
 	ex := NewExplorer(title)
@@ -41,7 +57,14 @@ func testExplorer(t *testing.T, title string) *Explorer {
 						continue
 					}
 					v := View{exName, layer, method, class}
-					if err := ex.Add(v, solid(8, 8, viewColor(e, l, m, c))); err != nil {
+					var err error
+					if m == 1 {
+						// Gray paints ⌊255·v⌋: v = (L + 0.5)/255 gives level L.
+						err = ex.AddMap(v, constMap(8, 8, (float32(mapLevel(e, l, c))+0.5)/255), heatmap.Gray)
+					} else {
+						err = ex.Add(v, solid(8, 8, viewColor(e, l, m, c)))
+					}
+					if err != nil {
 						t.Fatal(err)
 					}
 					if err := ex.Caption(v, exName+"/"+layer+"/"+method+"/"+class); err != nil {
@@ -115,8 +138,11 @@ func TestExplorerLayout(t *testing.T) {
 						}
 						continue
 					}
-					if got, want := d.Pics[d.Cells[i]], dataURI(t, solid(8, 8, viewColor(e, l, m, c))); got != want {
+					if got, want := d.Pics[d.Cells[i]], dataURI(t, solid(8, 8, pictureColor(e, l, m, c))); got != want {
 						t.Errorf("view (%d,%d,%d,%d) = index %d shows another picture", e, l, m, c, i)
+					}
+					if d.Over[i] != (m == 1) {
+						t.Errorf("view (%d,%d,%d,%d): overlay %v, want %v (AddMap)", e, l, m, c, d.Over[i], m == 1)
 					}
 				}
 			}
@@ -142,9 +168,12 @@ func TestExplorerLayout(t *testing.T) {
 			t.Errorf("the HTML contains %q: it must not load anything", bad)
 		}
 	}
-	// One slider (layers), buttons for the 2 images, 2 methods and 2 classes.
-	if n := strings.Count(page, `type="range"`); n != 1 {
-		t.Errorf("%d sliders, want 1", n)
+	// Two sliders (layers, opacity), buttons for the 2 images, 2 methods and 2 classes.
+	if n := strings.Count(page, `type="range"`); n != 2 || !strings.Contains(page, `class="cvx-alpha" type="range" min="0" max="100" step="1" value="50"`) {
+		t.Errorf("%d sliders, want 2 (layer, opacity at 50%%)", n)
+	}
+	if d.Alpha != DefaultExplorerAlpha {
+		t.Errorf("alpha %v, want the default %v", d.Alpha, DefaultExplorerAlpha)
 	}
 	if n := strings.Count(page, `<button `); n != 6 {
 		t.Errorf("%d buttons, want 6", n)
@@ -215,6 +244,12 @@ func TestExplorerErrors(t *testing.T) {
 	}
 	if err := ex.SetInput("x", image.NewRGBA(image.Rect(0, 0, 0, 3))); err == nil || !strings.Contains(err.Error(), "nil or empty") {
 		t.Errorf("empty input: got %v", err)
+	}
+	if err := ex.AddMap(View{}, nil, heatmap.Jet); err == nil || !strings.Contains(err.Error(), "non-nil") {
+		t.Errorf("nil map: got %v", err)
+	}
+	if err := ex.AddMap(View{}, &heatmap.Map{H: 2, W: 2, Data: []float32{1}}, heatmap.Jet); err == nil || !strings.Contains(err.Error(), "1 values") {
+		t.Errorf("short map: got %v", err)
 	}
 	if err := ex.Caption(View{Layer: "a"}, "x"); err == nil || !strings.Contains(err.Error(), "call Add first") {
 		t.Errorf("caption of a missing view: got %v", err)
