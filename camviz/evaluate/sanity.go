@@ -97,7 +97,9 @@ func CascadingRandomization(backend compute.Backend, m *models.Model, examples [
 	if err != nil {
 		return nil, fmt.Errorf("evaluate.CascadingRandomization: %w", err)
 	}
-	mapsOf := func() ([][]*heatmap.Map, error) { return explainAll(ex, m, examples, ccfg.Layers, cfg.Methods, cfg.BatchSize) }
+	mapsOf := func() ([][]*heatmap.Map, error) {
+		return explainAll(ex, m, examples, ccfg.Layers, cfg.Methods, cfg.BatchSize)
+	}
 	orig, err := mapsOf()
 	if err != nil {
 		return nil, err
