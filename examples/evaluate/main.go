@@ -1,0 +1,39 @@
+// Command evaluate scores CAM methods on a localization set: it explains n held-out
+// images with a model, computes the methods × metrics table of camviz/evaluate (box
+// accuracies MaxBoxAcc, MaxBoxAccV2 and Top-1 Loc, PxAP, the pointing game, Average Drop
+// and Increase in Confidence, deletion and insertion AUC, optionally ROAD), prints it,
+// and writes it as CSV, Markdown and an HTML page with the curves as PNG charts:
+//
+//	go run ./examples/evaluate -model gapcnn-fmnist -data fmnist-canvas -n 200 -out /tmp/eval
+//	go run ./examples/evaluate -model testdata/gapcnn -data synthetic -methods CAM,GradCAM,ScoreCAM \
+//	    -metrics MaxBoxAccV2,PxAP,deletion -tau-step 0.001 -sanity -out /tmp/eval
+//
+// -model is a camviz model folder or the name of one shipped in testdata/. -data
+// synthetic draws camviz's synthetic shapes with seed 2 (the training command uses seed
+// 1); fmnist-canvas pastes Fashion-MNIST test items (t10k) on cluttered canvases with
+// seed 2, reading the Debian package dataset-fashion-mnist or $CAMVIZ_FASHION_MNIST,
+// and else the 200 test images in testdata/fashion-mnist. -sanity adds the cascading
+// model-parameter randomization check (Adebayo et al. 2018). Exit status 2 for usage
+// errors, 1 for failures.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+)
+
+func main() {
+	err := run(os.Args[1:], os.Stdout)
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, new(usageError)):
+		fmt.Fprintln(os.Stderr, "evaluate:", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "evaluate:", err)
+		os.Exit(1)
+	}
+}
