@@ -1,0 +1,109 @@
+// Command bench measures camviz's speed on this machine, every number in one
+// run: convolutions on the Go backend (lowered by camviz/fastconv vs native),
+// a full-width ResNet-18 at 224×224 (forward, Grad-CAM at the last block and
+// at all 8 blocks in one pass, Grad-CAM++, Eigen-CAM, Score-CAM), a heatmap
+// overlay with PNG encoding, and the peak RSS. Each time is the median of
+// -reps runs after -warmup untimed ones. It prints a table with the project's
+// goals, and with -md FILE also writes it as Markdown.
+//
+//	GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./examples/bench [-quick] [-md docs/table.md]
+//
+// -quick is a smoke run (under a minute: batch 1, 3 repetitions, no Score-CAM);
+// -torch also runs ResNet-18 forward and Grad-CAM with Debian's python3-torch
+// and prints the ratios measured in the same run; -cpuprofile FILE writes a
+// CPU profile of the whole run. The backend is camviz.NewBackend's
+// ($GOMLX_BACKEND selects another one).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/camviz/camviz/camviz/models"
+)
+
+// options say what the bench measures and how often.
+type options struct {
+	Quick     bool
+	Reps      int // timed repetitions per measure (median)
+	Warmup    int // untimed runs before them
+	ScoreReps int // timed Score-CAM runs (it is slow)
+	Batches   []int
+	Spec      models.Spec // the ResNet
+	Convs     []convShape
+	ScoreCAM  bool
+	Torch     bool
+	MD        string // Markdown output file
+	Profile   string // CPU profile file
+}
+
+func defaultOptions() options {
+	return options{Reps: 5, Warmup: 2, ScoreReps: 1, Batches: []int{1, 8}, Spec: models.ResNet18Spec(1000, 224),
+		Convs: resnetConvs, ScoreCAM: true}
+}
+
+func parseBatches(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-batches %q: want positive batch sizes separated by commas, e.g. 1,8", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func main() {
+	opts := defaultOptions()
+	flag.BoolVar(&opts.Quick, "quick", false, "smoke run: batch 1, 3 repetitions after 1 warm-up, no Score-CAM (under a minute)")
+	flag.IntVar(&opts.Reps, "reps", opts.Reps, "timed repetitions per measure (the median is reported)")
+	flag.IntVar(&opts.Warmup, "warmup", opts.Warmup, "untimed runs before the timed ones")
+	flag.IntVar(&opts.ScoreReps, "score-reps", opts.ScoreReps, "timed Score-CAM runs (each is 512 forward passes)")
+	batches := flag.String("batches", "1,8", "ResNet-18 batch sizes, comma separated")
+	size := flag.Int("size", 224, "ResNet-18 image size")
+	flag.BoolVar(&opts.ScoreCAM, "scorecam", true, "measure Score-CAM (batch 1)")
+	flag.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
+	flag.StringVar(&opts.MD, "md", "", "also write the table as Markdown to this file")
+	flag.StringVar(&opts.Profile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.Parse()
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	if opts.Batches, err = parseBatches(*batches); err != nil {
+		fail(err)
+	}
+	if *size < 32 {
+		fail(fmt.Errorf("-size %d: ResNet-18 needs images of at least 32×32", *size))
+	}
+	opts.Spec = models.ResNet18Spec(1000, *size)
+	if opts.Quick {
+		if !set["reps"] {
+			opts.Reps = 3
+		}
+		if !set["warmup"] {
+			opts.Warmup = 1
+		}
+		if !set["batches"] {
+			opts.Batches = []int{1}
+		}
+		if !set["scorecam"] {
+			opts.ScoreCAM = false
+		}
+	}
+	if opts.Reps < 1 || opts.Warmup < 0 || opts.ScoreReps < 1 {
+		fail(fmt.Errorf("-reps %d, -warmup %d, -score-reps %d: want at least 1, 0 and 1", opts.Reps, opts.Warmup, opts.ScoreReps))
+	}
+	command := strings.TrimSpace("go run ./examples/bench " + strings.Join(os.Args[1:], " "))
+	if _, err := run(opts, command, os.Stdout, os.Stderr); err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
