@@ -90,7 +90,7 @@ func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
 				return fmt.Errorf("nb.Explorer.AddResult: %w", err)
 			}
 			for i, f := range finals {
-				caption := fmt.Sprintf("%s · %s · %s %.3g · map %d×%d", l, m, className(opt.ClassNames, res.Classes[i]),
+				caption := fmt.Sprintf("%s · %s · %s, score %.3g · map %d×%d", l, m, className(opt.ClassNames, res.Classes[i]),
 					res.Scores[i], raws[i].H, raws[i].W)
 				items = append(items, item{View{names[i], l, string(m), opt.Class}, f, caption})
 			}

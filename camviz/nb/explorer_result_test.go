@@ -73,7 +73,7 @@ func TestExplorerAddResult(t *testing.T) {
 		t.Errorf("%d pictures (inputs %v), want 3 distinct with one shared input", len(d.Pics), d.Inputs)
 	}
 	// Score y_0 = Σ pixels = 4; the raw map is 2×2.
-	if want := "pixels · HiResCAM · up 4 · map 2×2"; d.Captions[1] != want {
+	if want := "pixels · HiResCAM · up, score 4 · map 2×2"; d.Captions[1] != want {
 		t.Errorf("caption %q, want %q", d.Captions[1], want)
 	}
 
