@@ -326,3 +326,26 @@ func TestExplorerSetOrder(t *testing.T) {
 		t.Errorf("repeated value: got %v", err)
 	}
 }
+
+func TestExplorerEscapesLabels(t *testing.T) {
+	ex := NewExplorer("t")
+	for i, l := range []string{"</script><b>x", `a"b&c`} {
+		v := View{Layer: l, Method: "<m>"}
+		if err := ex.Add(v, solid(2, 2, viewColor(0, i, 0, 0))); err != nil {
+			t.Fatal(err)
+		}
+		if err := ex.Caption(v, "</script>"+l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := ex.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(page, "</script>"); n != 1 || strings.Contains(page, "<b>") || strings.Contains(page, "<m>") {
+		t.Errorf("labels are not escaped: %d </script> tags (want 1, the explorer's own), raw <b> or <m> present", n)
+	}
+	if d := parseExplorer(t, page); d.Values[1].([]any)[0] != "</script><b>x" || d.Captions[0] != "</script></script><b>x" {
+		t.Errorf("the script's data lost the labels: %v, %q", d.Values[1], d.Captions[0])
+	}
+}
