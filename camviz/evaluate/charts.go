@@ -34,8 +34,15 @@ type series struct {
 	x, y  []float64
 }
 
-// lineChart draws the series, with their legend to the right of the plot, and returns the image.
+// lineChart draws the series over x ∈ [0, 1], y ∈ [0, yMax], with their legend to the
+// right of the plot, and returns the image.
 func lineChart(title, xLabel, yLabel string, yMax float64, lines []series) (image.Image, error) {
+	return drawLines(title, xLabel, yLabel, [2]float64{0, 1}, [2]float64{0, yMax}, nil, lines)
+}
+
+// drawLines draws the series in the given ranges; ticks, when set, name the integer x
+// positions 0, 1, ….
+func drawLines(title, xLabel, yLabel string, xr, yr [2]float64, ticks []string, lines []series) (image.Image, error) {
 	if len(lines) == 0 {
 		return nil, fmt.Errorf("evaluate: nothing to plot for %q: the report has no rows with this curve", title)
 	}
@@ -43,8 +50,12 @@ func lineChart(title, xLabel, yLabel string, yMax float64, lines []series) (imag
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel
-	p.X.Min, p.X.Max = 0, 1
-	p.Y.Min, p.Y.Max = 0, yMax
+	p.X.Min, p.X.Max = xr[0], xr[1]
+	p.Y.Min, p.Y.Max = yr[0], yr[1]
+	if ticks != nil {
+		p.NominalX(ticks...)
+		p.X.Min, p.X.Max = xr[0]-0.2, xr[1]+0.2
+	}
 	p.Add(plotter.NewGrid())
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true
@@ -142,4 +153,33 @@ func CausalChart(r *Report, mode metrics.CausalMode) (image.Image, error) {
 		}
 	}
 	return lineChart(fmt.Sprintf("%s curves (legend: AUC)", mode), "fraction of pixels "+map[metrics.CausalMode]string{metrics.Deletion: "removed", metrics.Insertion: "restored"}[mode], "class probability", 1, lines)
+}
+
+// SanityChart plots a cascading randomization: the mean Spearman rank correlation (or,
+// with ssim, the mean SSIM) of each row's maps with the trained model's, against the
+// randomization step — "trained" (1 by definition), then each block randomized in
+// cascade order. A method that explains the model falls towards 0 as its weights go.
+func SanityChart(r *SanityResult, ssim bool) (image.Image, error) {
+	if r == nil || len(r.Steps) == 0 {
+		return nil, fmt.Errorf("evaluate: SanityChart needs a CascadingRandomization result with steps")
+	}
+	name, ticks := "Spearman rank correlation", append([]string{"trained"}, r.Steps...)
+	if ssim {
+		name = "SSIM"
+	}
+	var lines []series
+	for _, row := range r.Rows {
+		v := row.Spearman
+		if ssim {
+			v = row.SSIM
+		}
+		s := series{label: row.Layer + " " + string(row.Method), x: []float64{0}, y: []float64{1}}
+		for k, x := range v {
+			s.x = append(s.x, float64(k+1))
+			s.y = append(s.y, x)
+		}
+		lines = append(lines, s)
+	}
+	return drawLines(name+" with the trained model's maps", "randomized down to", name,
+		[2]float64{0, float64(len(r.Steps))}, [2]float64{-0.2, 1}, ticks, lines)
 }

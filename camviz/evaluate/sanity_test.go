@@ -137,4 +137,13 @@ func TestCascadingRandomization(t *testing.T) {
 	if s := res.String(); !strings.Contains(s, "Spearman") || !strings.Contains(s, "block3/EigenCAM") {
 		t.Errorf("String():\n%s", s)
 	}
+	for _, ssim := range []bool{false, true} {
+		img, err := SanityChart(res, ssim)
+		if err != nil || img.Bounds().Dx() != 770 {
+			t.Errorf("SanityChart(ssim=%v): %v", ssim, err)
+		}
+	}
+	if _, err := SanityChart(&SanityResult{}, false); err == nil {
+		t.Error("SanityChart of an empty result: no error")
+	}
 }
