@@ -183,6 +183,10 @@ func namedPoolCases() []poolCase {
 		{name: "1d", dims: []int{3, 11}, window: []int{1, 4}, strides: []int{1, 3}, pads: [][2]int{p(0, 0), p(2, 3)}},
 		{name: "3d", dims: []int{1, 4, 5, 6, 2}, window: []int{1, 2, 2, 3, 1}, strides: []int{1, 2, 1, 2, 1},
 			pads: [][2]int{p(0, 0), p(0, 1), p(1, 0), p(1, 1), p(0, 0)}},
+		{name: "channels-last-16", dims: []int{2, 9, 9, 16}, window: []int{1, 3, 3, 1}, strides: []int{1, 2, 2, 1},
+			pads: [][2]int{p(0, 0), p(1, 1), p(1, 1), p(0, 0)}},
+		{name: "run-of-two-axes", dims: []int{1, 6, 7, 3, 4}, window: []int{1, 2, 3, 1, 1}, strides: []int{1, 2, 1, 1, 1},
+			pads: [][2]int{p(0, 0), p(1, 0), p(0, 2), p(0, 0), p(0, 0)}},
 		{name: "window-larger-than-input", dims: []int{1, 2, 2, 1}, window: []int{1, 3, 3, 1}, strides: []int{1, 1, 1, 1},
 			pads: [][2]int{p(0, 0), p(1, 1), p(1, 1), p(0, 0)}},
 	}
@@ -212,11 +216,13 @@ func TestPoolNamed(t *testing.T) {
 func TestPoolWindowDilation(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, op := range poolOps {
-		c := poolCase{name: "dilated", op: op, dims: []int{2, 9, 8, 2}, window: []int{1, 3, 2, 1},
-			strides: []int{1, 2, 1, 1}, wDil: []int{1, 2, 3, 1}, pads: [][2]int{{0, 0}, {1, 2}, {0, 1}, {0, 0}}}
-		for _, special := range []bool{false, true} {
-			if s := comparePool(t, rng, c, false, special); s.PoolLowered != 1 {
-				t.Errorf("%s: stats %+v, want 1 lowered", c, s)
+		for _, ch := range []int{2, 16} { // strided slices, and gathers of 16-value runs
+			c := poolCase{name: "dilated", op: op, dims: []int{2, 9, 8, ch}, window: []int{1, 3, 2, 1},
+				strides: []int{1, 2, 1, 1}, wDil: []int{1, 2, 3, 1}, pads: [][2]int{{0, 0}, {1, 2}, {0, 1}, {0, 0}}}
+			for _, special := range []bool{false, true} {
+				if s := comparePool(t, rng, c, false, special); s.PoolLowered != 1 {
+					t.Errorf("%s: stats %+v, want 1 lowered", c, s)
+				}
 			}
 		}
 	}
@@ -237,6 +243,11 @@ func TestPoolRandom(t *testing.T) {
 			if c.dims[a]+c.pads[a][0]+c.pads[a][1] < c.window[a] {
 				c.pads[a][1] += c.window[a]
 			}
+		}
+		if rng.IntN(2) == 0 { // a trailing run of channels: the Gather paths
+			c.dims = append(c.dims, 8+rng.IntN(5))
+			c.window, c.strides = append(c.window, 1), append(c.strides, 1)
+			c.pads = append(c.pads, [2]int{})
 		}
 		taps := 1
 		for _, w := range c.window {
@@ -306,5 +317,52 @@ func TestPoolFallback(t *testing.T) {
 		if k == 8 && (s.PoolLowered != 2 || s.PoolFallback != 0) || k == 9 && (s.PoolLowered != 0 || s.PoolFallback != 2) {
 			t.Errorf("window %dx%d: stats %+v", k, k, s)
 		}
+	}
+}
+
+// TestPoolLoweringPaths checks each way of reading the windows against the
+// native op: whole windows gathered at once (patchable), one Gather of runs
+// per tap (dilated windows, or patches over ChunkPatchBytes), and strided
+// slices (runs shorter than minGatherRun).
+func TestPoolLoweringPaths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	base := poolCase{name: "paths", dims: []int{2, 9, 9, 16}, window: []int{1, 3, 3, 1}, strides: []int{1, 2, 2, 1},
+		pads: [][2]int{{0, 0}, {1, 1}, {1, 1}, {0, 0}}}
+	plan := func(c poolCase) *poolPlan {
+		p, err := newPoolPlan(shapes.Make(dtypes.Float32, c.dims...), c.op, c.window, c.strides, nil, c.wDil, c.pads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	narrow := base
+	narrow.dims = []int{2, 9, 9, 4}
+	dilated := base
+	dilated.wDil = []int{1, 2, 1, 1}
+	for _, tc := range []struct {
+		name       string
+		c          poolCase
+		chunkBytes int64
+		patch      bool
+		run        int
+	}{
+		{"whole windows", base, ChunkPatchBytes, true, 16},
+		{"gather per tap: patches too large", base, 1024, false, 16},
+		{"gather per tap: dilated", dilated, ChunkPatchBytes, false, 16},
+		{"strided slices", narrow, ChunkPatchBytes, false, 4},
+	} {
+		saved := ChunkPatchBytes
+		ChunkPatchBytes = tc.chunkBytes
+		for _, op := range poolOps {
+			c := tc.c
+			c.op = op
+			p := plan(c)
+			if got := p.patchable(); got != tc.patch || p.runLength(p.runAxes()) != tc.run {
+				t.Errorf("%s: patchable %v, run of %d values; want %v, %d", tc.name, got, p.runLength(p.runAxes()),
+					tc.patch, tc.run)
+			}
+			comparePool(t, rng, c, c.wDil == nil, true) // GoMLX has no gradient for dilated windows
+		}
+		ChunkPatchBytes = saved
 	}
 }

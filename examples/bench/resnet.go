@@ -78,7 +78,8 @@ func (b *resnetBench) convsDuring(fn func() error) (int64, error) {
 	return after.Lowered + after.Fallback - before.Lowered - before.Fallback, err
 }
 
-// rows measures the forward pass and the methods at one batch size.
+// rows measures the forward pass and the methods at one batch size, interleaved
+// (see measureAll).
 func (b *resnetBench) rows(batch int) ([]row, error) {
 	o := b.opts
 	s := o.Spec.InputSize
@@ -105,15 +106,6 @@ func (b *resnetBench) rows(batch int) ([]row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("forward pass: %w", err)
 	}
-	tf, err := measure(o.Warmup, o.Reps, runFwd)
-	if err != nil {
-		return nil, fmt.Errorf("forward pass: %w", err)
-	}
-	fwdRow := row{ID: id("forward"), Section: sec, Name: "forward", Value: ms(tf.Wall), Unit: "ms", CPU: ms(tf.CPU)}
-	if batch == 1 {
-		fwdRow.Ref = refForward
-	}
-	rows = append(rows, fwdRow)
 
 	type method struct {
 		key, name string
@@ -129,7 +121,7 @@ func (b *resnetBench) rows(batch int) ([]row, error) {
 		{"gradcampp", "Grad-CAM++ at " + b.last, []string{b.last}, camviz.MethodGradCAMPlusPlus, nil, ""},
 		{"eigencam", "Eigen-CAM at " + b.last, []string{b.last}, camviz.MethodEigenCAM, goalEigenCAM, ""},
 	}
-	times := map[string]timing{}
+	runs := []func() error{runFwd}
 	convs := map[string]int64{}
 	for _, mt := range methods {
 		ex, err := b.m.Explainer(b.backend, mt.layers, mt.m)
@@ -144,13 +136,26 @@ func (b *resnetBench) rows(batch int) ([]row, error) {
 			return nil, fmt.Errorf("%s: %w", mt.name, err)
 		}
 		convs[mt.key] = n
-		t, err := measure(o.Warmup, o.Reps, func() error {
-			_, err := ex.Explain(img, camviz.ArgmaxTarget())
-			return err
+		runs = append(runs, func() error {
+			if _, err := ex.Explain(img, camviz.ArgmaxTarget()); err != nil {
+				return fmt.Errorf("%s: %w", mt.name, err)
+			}
+			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", mt.name, err)
-		}
+	}
+	ts, err := measureAll(o.Warmup, o.Reps, runs...)
+	if err != nil {
+		return nil, err
+	}
+	tf := ts[0]
+	fwdRow := row{ID: id("forward"), Section: sec, Name: "forward", Value: ms(tf.Wall), Unit: "ms", CPU: ms(tf.CPU)}
+	if batch == 1 {
+		fwdRow.Ref = refForward
+	}
+	rows = append(rows, fwdRow)
+	times := map[string]timing{}
+	for i, mt := range methods {
+		t := ts[i+1]
 		times[mt.key] = t
 		r := row{ID: id(mt.key), Section: sec, Name: mt.name, Value: ms(t.Wall), Unit: "ms", CPU: ms(t.CPU)}
 		if batch == 1 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"syscall"
 	"time"
@@ -39,27 +38,47 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// measure runs fn warmup times untimed, then reps times timed (a garbage
-// collection before each, outside the timing) and returns the medians.
+// measure runs fn warmup times untimed, then reps times timed, and returns the
+// medians. It forces no garbage collection between runs: that would also empty
+// the Go backend's buffer pools (sync.Pool), which steady use keeps warm.
 func measure(warmup, reps int, fn func() error) (timing, error) {
+	t, err := measureAll(warmup, reps, fn)
+	if err != nil {
+		return timing{}, err
+	}
+	return t[0], nil
+}
+
+// measureAll is measure for several functions, interleaved: every function is
+// warmed up, then each repetition runs them all in turn, so that a burst of
+// load on a shared machine slows all of them alike and their ratios stay fair.
+func measureAll(warmup, reps int, fns ...func() error) ([]timing, error) {
 	if reps < 1 {
-		return timing{}, fmt.Errorf("repetitions = %d: need at least 1", reps)
+		return nil, fmt.Errorf("repetitions = %d: need at least 1", reps)
 	}
-	for range warmup {
-		if err := fn(); err != nil {
-			return timing{}, err
+	for _, fn := range fns {
+		for range warmup {
+			if err := fn(); err != nil {
+				return nil, err
+			}
 		}
 	}
-	walls, cpus := make([]float64, reps), make([]float64, reps)
-	for i := range reps {
-		runtime.GC()
-		c0, t0 := cpuTime(), time.Now()
-		if err := fn(); err != nil {
-			return timing{}, err
+	walls, cpus := make([][]float64, len(fns)), make([][]float64, len(fns))
+	for range reps {
+		for i, fn := range fns {
+			c0, t0 := cpuTime(), time.Now()
+			if err := fn(); err != nil {
+				return nil, err
+			}
+			walls[i] = append(walls[i], float64(time.Since(t0)))
+			cpus[i] = append(cpus[i], float64(cpuTime()-c0))
 		}
-		walls[i], cpus[i] = float64(time.Since(t0)), float64(cpuTime()-c0)
 	}
-	w, _ := median(walls)
-	c, _ := median(cpus)
-	return timing{Wall: time.Duration(w), CPU: time.Duration(c), Reps: reps}, nil
+	out := make([]timing, len(fns))
+	for i := range fns {
+		w, _ := median(walls[i])
+		c, _ := median(cpus[i])
+		out[i] = timing{Wall: time.Duration(w), CPU: time.Duration(c), Reps: reps}
+	}
+	return out, nil
 }
