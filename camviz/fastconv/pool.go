@@ -27,8 +27,8 @@ var MaxPoolTaps = 64
 // Channels-last pools copy their trailing axes whole (window 1, stride 1):
 // then each window is gathered whole, [O…, W…, C], by one Gather whose rows
 // are contiguous runs, and reduced over W with ReduceMax, ReduceMin or
-// ReduceSum (patchReduce; when the patches would exceed ChunkPatchBytes or
-// the window is dilated, one Gather per tap instead). Otherwise, for a fixed
+// ReduceSum (patchReduce, in chunks of ChunkPatchBytes; for dilated windows,
+// one Gather per tap instead). Otherwise, for a fixed
 // tap t the values xp[o·s + t·d] over all o are Slice(xp, start = t·d,
 // stride = s), combined with the element-wise Max, Min or Add. The Go
 // backend's native ReduceWindow walks the window of every output element
@@ -178,8 +178,8 @@ func (p *poolPlan) lower(f compute.Function, x compute.Value) (compute.Value, er
 }
 
 // patchable reports whether the windows can be gathered whole: the trailing
-// axes are copied whole in runs of at least minGatherRun values, the windows
-// are not dilated, and the patches fit in ChunkPatchBytes.
+// axes are copied whole in runs of at least minGatherRun values and the
+// windows are not dilated.
 func (p *poolPlan) patchable() bool {
 	run := p.runAxes()
 	if run == 0 || run == len(p.window) || p.runLength(run) < minGatherRun {
@@ -190,24 +190,21 @@ func (p *poolPlan) patchable() bool {
 			return false
 		}
 	}
-	n := int64(p.taps) * int64(p.dtype.Size())
-	for _, d := range p.outDims {
-		n *= int64(d)
-	}
-	return n <= ChunkPatchBytes
+	return true
 }
 
-// patchReduce gathers every window whole, [O… (before the run), W…, run…],
-// with one Gather whose start indices are the window origins o·s (rows of
-// W_last·run contiguous values), and reduces the window axes with the
-// backend's ReduceMax, ReduceMin or ReduceSum (Go's max and min, which keep
-// NaN, as the native ReduceWindow).
+// patchReduce gathers every window whole, [positions, W…, run…], with a
+// Gather whose start indices are the window origins o·s (the axes before
+// the run, flattened) and whose rows are W_last·run contiguous values, and
+// reduces the window axes with the backend's ReduceMax, ReduceMin or
+// ReduceSum (Go's max and min, which keep NaN, as the native ReduceWindow).
+// Patches larger than ChunkPatchBytes are gathered and reduced in chunks of
+// positions, concatenated.
 func (p *poolPlan) patchReduce(o *ops, xp compute.Value) compute.Value {
 	run := p.runAxes()
 	rank := len(p.window)
-	idxDims := append([]int(nil), p.outDims[:run]...)
 	count := 1
-	for _, d := range idxDims {
+	for _, d := range p.outDims[:run] {
 		count *= d
 	}
 	flat := make([]int32, 0, count*run)
@@ -218,25 +215,32 @@ func (p *poolPlan) patchReduce(o *ops, xp compute.Value) compute.Value {
 		}
 		for a := run - 1; a >= 0; a-- {
 			counter[a]++
-			if counter[a] < idxDims[a] {
+			if counter[a] < p.outDims[a] {
 				break
 			}
 			counter[a] = 0
 		}
 	}
-	indices := o.constInt32(flat, append(idxDims, run)...)
 	sliceSizes := append(append([]int(nil), p.window[:run]...), p.inDims[run:]...)
-	patches := o.gather(xp, indices, run, iota(run, rank), nil, iota(0, run), sliceSizes)
-	axes := iota(run, run)
-	return o.apply(func() (compute.Value, error) {
-		switch p.op {
-		case compute.ReduceOpMax:
-			return o.f.ReduceMax(patches, axes...)
-		case compute.ReduceOpMin:
-			return o.f.ReduceMin(patches, axes...)
-		}
-		return o.f.ReduceSum(patches, axes...)
-	})
+	perPosition := int64(p.taps) * int64(p.runLength(run)) * int64(p.dtype.Size())
+	chunk := int(max(1, min(int64(count), ChunkPatchBytes/perPosition)))
+	var parts []compute.Value
+	for start := 0; start < count; start += chunk {
+		end := min(start+chunk, count)
+		indices := o.constInt32(flat[start*run:end*run], end-start, run)
+		patches := o.gather(xp, indices, 1, iota(1, rank), nil, iota(0, run), sliceSizes)
+		axes := iota(1, run)
+		parts = append(parts, o.apply(func() (compute.Value, error) {
+			switch p.op {
+			case compute.ReduceOpMax:
+				return o.f.ReduceMax(patches, axes...)
+			case compute.ReduceOpMin:
+				return o.f.ReduceMin(patches, axes...)
+			}
+			return o.f.ReduceSum(patches, axes...)
+		}))
+	}
+	return o.reshape(o.concatenate(0, parts...), p.outDims)
 }
 
 // padOperand pads x with the reduction's identity (a no-op without padding).

@@ -321,9 +321,9 @@ func TestPoolFallback(t *testing.T) {
 }
 
 // TestPoolLoweringPaths checks each way of reading the windows against the
-// native op: whole windows gathered at once (patchable), one Gather of runs
-// per tap (dilated windows, or patches over ChunkPatchBytes), and strided
-// slices (runs shorter than minGatherRun).
+// native op: whole windows gathered at once (patchable), in one piece or in
+// chunks of ChunkPatchBytes, one Gather of runs per tap (dilated windows), and
+// strided slices (runs shorter than minGatherRun).
 func TestPoolLoweringPaths(t *testing.T) {
 	rng := rand.New(rand.NewPCG(19, 20))
 	base := poolCase{name: "paths", dims: []int{2, 9, 9, 16}, window: []int{1, 3, 3, 1}, strides: []int{1, 2, 2, 1},
@@ -347,7 +347,7 @@ func TestPoolLoweringPaths(t *testing.T) {
 		run        int
 	}{
 		{"whole windows", base, ChunkPatchBytes, true, 16},
-		{"gather per tap: patches too large", base, 1024, false, 16},
+		{"whole windows in chunks of 2 positions", base, 2 * 9 * 16 * 4, true, 16},
 		{"gather per tap: dilated", dilated, ChunkPatchBytes, false, 16},
 		{"strided slices", narrow, ChunkPatchBytes, false, 4},
 	} {
