@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/gomlx/ml/model/checkpoint"
 )
@@ -13,8 +14,8 @@ import (
 const specFile = "model.json"
 
 // Save writes the model to dir: model.json (the Spec) and a GoMLX checkpoint of the
-// variables. Only the model's variables are kept (optimizer state is dropped), so the
-// files stay small.
+// variables. Only the model's variables are kept (optimizer state is dropped; GoMLX's
+// checkpoint handler adds the scalar /global_step itself), so the files stay small.
 func (m *Model) Save(dir string) error {
 	if m.onnx != nil {
 		return fmt.Errorf("models: %s models are kept as their .onnx file; Save writes zoo models only", ONNXArch)
@@ -75,13 +76,17 @@ func Load(dir string) (*Model, error) {
 	return m, nil
 }
 
-// isModelVariable keeps the model's own weights and drops the optimizer's state and
-// training bookkeeping (scopes starting with "/optimizers", "/train" or "#").
+// isModelVariable keeps the model's own weights and drops the optimizer's state and the
+// training bookkeeping: top-level scopes whose name contains "optimizer" (any case;
+// GoMLX's Adam keeps its moments under "/AdamOptimizer"), "/global_step", "/train…",
+// "/metrics…" and the store's "#…" variables (its random-number state).
 func isModelVariable(path string) bool {
-	for _, prefix := range []string{"/optimizers", "/train", "/#", "/metrics"} {
-		if len(path) >= len(prefix) && path[:len(prefix)] == prefix {
-			return false
-		}
+	top, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	top = strings.ToLower(top)
+	switch {
+	case strings.Contains(top, "optimizer"), top == "global_step", strings.HasPrefix(top, "train"),
+		strings.HasPrefix(top, "metrics"), strings.HasPrefix(top, "#"):
+		return false
 	}
 	return true
 }

@@ -92,7 +92,8 @@ func TestTrainSaveLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	for v := range loaded.Store.IterVariables() {
-		if strings.Contains(v.Path(), "optimizer") {
+		// GoMLX's checkpoint handler always writes the scalar /global_step itself.
+		if strings.Contains(strings.ToLower(v.Path()), "optimizer") {
 			t.Errorf("saved model holds optimizer state %s", v.Path())
 		}
 	}

@@ -111,7 +111,7 @@ for i, e := range test {
 		row = append(row, ov)
 	}
 	grid.Cells = append(grid.Cells, row)
-	grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("%s → %s", m.ClassName(int(labels[i])), m.ClassName(res.Classes[i])))
+	grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("%s -> %s", m.ClassName(int(labels[i])), m.ClassName(res.Classes[i])))
 }
 if err := nb.ShowGrid(grid); err != nil {
 	panic(err)
