@@ -211,7 +211,11 @@ func (b *resnetBench) scoreCAMRow() (row, error) {
 	r.Value, r.CPU = t.Wall.Seconds(), ms(t.CPU)
 	if len(est) == 1 {
 		e := est[0]
-		r.Note = fmt.Sprintf("%d runs; %d passes in %d chunks of %d (camviz's choice for its %s budget)", t.Reps,
+		runs := "measured once"
+		if t.Reps > 1 {
+			runs = fmt.Sprintf("median of %d runs", t.Reps)
+		}
+		r.Note = fmt.Sprintf("%s; %d passes in %d chunks of %d (camviz's choice for its %s memory budget)", runs,
 			e.Passes, e.Chunks, e.ChunkSize, formatMiB(e.Budget))
 	}
 	return r, nil

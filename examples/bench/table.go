@@ -83,7 +83,10 @@ func formatValue(v float64, unit string) string {
 
 func (r row) cells() []string {
 	cpu, g := "", ""
-	if r.CPU > 0 {
+	switch {
+	case r.CPU > 0 && r.Unit == "s":
+		cpu = formatValue(r.CPU/1000, "s")
+	case r.CPU > 0:
 		cpu = formatValue(r.CPU, "ms")
 	}
 	if r.Goal != nil {

@@ -37,6 +37,7 @@ func TestMarkdown(t *testing.T) {
 	rows := []row{
 		{Section: "A", Name: "x | y", Value: 2, Unit: "ms", CPU: 3.5, Goal: goalGradCAM, Ref: "165 ms"},
 		{Section: "B", Name: "z", Value: 1.5, Unit: "x"},
+		{Section: "B", Name: "slow", Value: 12.5, Unit: "s", CPU: 20500},
 	}
 	var b bytes.Buffer
 	if err := writeMarkdown(&b, rows); err != nil {
@@ -48,6 +49,7 @@ func TestMarkdown(t *testing.T) {
 		"| --- | --- | --- | --- | --- | --- | --- | --- |",
 		`| A | x \| y | 2.00 ms | 3.50 ms | ≤ 80.0 ms | meets | 165 ms |  |`,
 		"| B | z | 1.50× |  |  |  |  |  |",
+		"| B | slow | 12.50 s | 20.50 s |  |  |  |  |", // CPU in the row's unit
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("markdown has %d lines, want %d:\n%s", len(lines), len(want), b.String())
