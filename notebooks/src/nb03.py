@@ -272,4 +272,4 @@ fmt.Printf("baseline (uniform map): energy %.0f%%\n", 100*area)
 """),
 ]
 
-nbgen.write(out, cells, min_png_outputs=3)
+nbgen.write(out, cells, min_png_outputs=40)
