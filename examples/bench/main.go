@@ -41,7 +41,7 @@ type options struct {
 }
 
 func defaultOptions() options {
-	return options{Reps: 5, Warmup: 2, ScoreReps: 1, Batches: []int{1, 8}, Spec: models.ResNet18Spec(1000, 224),
+	return options{Reps: 7, Warmup: 2, ScoreReps: 1, Batches: []int{1, 8}, Spec: models.ResNet18Spec(1000, 224),
 		Convs: resnetConvs, ScoreCAM: true}
 }
 

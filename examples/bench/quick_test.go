@@ -37,7 +37,7 @@ func TestQuickRun(t *testing.T) {
 			want = append(want, "resnet/"+b+"/"+k)
 		}
 	}
-	want = append(want, "resnet/b1/scorecam", "overlay", "rss/the whole run")
+	want = append(want, "resnet/b1/scorecam", "resnet/b1/scorecam-chunk4", "overlay", "rss/the whole run")
 	for _, id := range want {
 		r, ok := rep.find(id)
 		if !ok {
@@ -61,6 +61,7 @@ func TestQuickRun(t *testing.T) {
 		"resnet/b1/ratio-gradcam-forward": "forward 20, Grad-CAM 20",
 		"resnet/b1/ratio-blocks-one":      "54 built = 20 forward + 34 backward",
 		"resnet/b1/scorecam":              "16 passes", // one per channel of layer4.1
+		"resnet/b1/scorecam-chunk4":       "16 passes in 4 chunks of 4",
 	}
 	for id, n := range notes {
 		if r, _ := rep.find(id); !strings.Contains(r.Note, n) {

@@ -12,6 +12,9 @@ import (
 	"github.com/camviz/camviz/camviz/backends"
 )
 
+// scoreCAMSmallChunk is the Config.ChunkSize of the second Score-CAM row.
+const scoreCAMSmallChunk = 4
+
 // report is one run's results.
 type report struct {
 	Machine machine
@@ -80,16 +83,28 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 		if err != nil {
 			return nil, fmt.Errorf("ResNet-18 batch %d: %w", b, err)
 		}
-		if b == 1 {
-			sc, err := rb.scoreCAMRow()
-			if err != nil {
-				return nil, err
-			}
-			rows = append(rows, sc)
-		}
 		rep.Rows = append(rep.Rows, rows...)
 		step(fmt.Sprintf("ResNet-18 batch %d", b))
 		memRow(fmt.Sprintf("ResNet-18 batch %d", b))
+		if b != 1 {
+			continue
+		}
+		// Score-CAM: camviz's chunk (the goal), then a small one for comparison.
+		for _, chunk := range []int{0, scoreCAMSmallChunk} {
+			sc, err := rb.scoreCAMRow(chunk)
+			if err != nil {
+				return nil, err
+			}
+			rep.Rows = append(rep.Rows, sc)
+			if opts.ScoreCAM {
+				what := "Score-CAM (camviz's chunk)"
+				if chunk > 0 {
+					what = fmt.Sprintf("Score-CAM (chunk %d)", chunk)
+				}
+				step(what)
+				memRow(what)
+			}
+		}
 	}
 
 	ov, err := overlayRow(opts)
