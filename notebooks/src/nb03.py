@@ -26,9 +26,9 @@ The network is camviz's ResNet (He et al., *Deep Residual Learning for Image Rec
 CVPR 2016) with BasicBlocks: a 3×3 stem with 16 channels, then three stages of one block each,
 with 16, 32 and 64 channels and stride 2 at the start of stages 2 and 3, global average
 pooling and a dense layer. It was trained on **Fashion-MNIST canvases**: Fashion-MNIST items
-(Xiao et al. 2017) pasted at random sizes and places on cluttered, coloured 64×64 canvases
+(Xiao et al. 2017) pasted at random sizes and places on cluttered, coloured 48×48 canvases
 (`datasets.FashionMNISTCanvas`), so that where the item is varies and a map can be right or
-wrong about it.
+wrong about it (`go run ./examples/train -arch resnet -data fmnist-canvas -size 48`).
 """),
 ("code", r"""
 import (
@@ -59,7 +59,8 @@ func must[T any](v T, err error) T {
 // backend runs the graphs: the pure-Go backend unless GOMLX_BACKEND says otherwise.
 var backend = must(camviz.NewBackend())
 
-// coarseToFine lists the ResNet's taps from the deepest (16×16) to the stem (64×64).
+// coarseToFine lists the ResNet's taps from the deepest (12×12 for 48×48 canvases) to the
+// stem (48×48).
 var coarseToFine = []string{"layer3.0", "layer2.0", "layer1.0", "stem"}
 
 // setup loads the trained ResNet and the first n canvases made from the Fashion-MNIST test
@@ -73,6 +74,7 @@ func setup(n int) (*models.Model, []datasets.Example, []float32, []image.Image) 
 		panic(err)
 	}
 	cfg := datasets.DefaultCanvasConfig()
+	cfg.Size = m.Spec.InputSize[0] // the canvases the model was trained on
 	cfg.Seed = 2
 	test := must(datasets.FashionMNISTCanvas(cfg, items, labels))
 	images, _, err := datasets.Stack(test)
@@ -89,7 +91,7 @@ func setup(n int) (*models.Model, []datasets.Example, []float32, []image.Image) 
 // explain computes the methods at every block for the predicted class, in one pass.
 func explain(m *models.Model, images []float32, n int, methods ...camviz.Method) *camviz.Result {
 	ex := must(m.Explainer(backend, coarseToFine, methods...))
-	return must(ex.ExplainFloats(images, []int{n, 64, 64, 3}, camviz.ArgmaxTarget()))
+	return must(ex.ExplainFloats(images, m.InputDims(n), camviz.ArgmaxTarget()))
 }
 """.replace("LOAD", load)),
 ("markdown", r"""
@@ -103,7 +105,7 @@ items, on canvases the network never saw.
 %%
 m, test, _, _ := setup(200)
 fmt.Printf("ResNet: channels %v, blocks %v, classes %v\n", m.Spec.Channels, m.Spec.Blocks, m.Spec.ClassNames)
-for _, t := range must(m.Taps(backend, 1, 64, 64, 3)) {
+for _, t := range must(m.Taps(backend, m.InputDims(1)...)) {
 	fmt.Println("  tap", t)
 }
 fmt.Printf("held-out accuracy on %d canvases: %.1f%%\n", len(test), 100*must(m.Accuracy(backend, test)))
@@ -112,18 +114,20 @@ fmt.Printf("held-out accuracy on %d canvases: %.1f%%\n", len(test), 100*must(m.A
 ## Every block from one pass
 
 One Explainer with the four layers builds one graph: a forward pass, and one backward pass from
-the score down to the stem, which yields ∂y^c/∂A at every tapped layer on its way. So
-explaining four layers costs about as much as explaining the shallowest one; the table below
-times the three choices (the median of 5 calls after the first, so compilation is not
-counted; the numbers vary with the machine's load).
+the score down to the stem, which yields ∂y^c/∂A at every tapped layer on its way. A deep
+layer alone is cheap (the backward pass stops there); the stem alone needs the whole backward
+pass, and all four at once need little more than that, well under four separate calls. The
+times below are medians of 5 calls after the first (which compiles), for 8 canvases; they
+vary with the machine's load.
 """),
 ("code", r"""
 %%
 m, test, images, _ := setup(8)
-dims := []int{len(test), 64, 64, 3}
-for _, layers := range [][]string{{"layer3.0"}, {"stem"}, coarseToFine} {
+dims := m.InputDims(len(test))
+// timeCalls returns the median time of 5 calls after the first (which compiles).
+timeCalls := func(layers []string) time.Duration {
 	ex := must(m.Explainer(backend, layers, camviz.MethodGradCAM))
-	res := must(ex.ExplainFloats(images, dims, camviz.ArgmaxTarget())) // compiles
+	must(ex.ExplainFloats(images, dims, camviz.ArgmaxTarget()))
 	var runs []time.Duration
 	for range 5 {
 		start := time.Now()
@@ -131,19 +135,23 @@ for _, layers := range [][]string{{"layer3.0"}, {"stem"}, coarseToFine} {
 		runs = append(runs, time.Since(start))
 	}
 	slices.Sort(runs)
-	var sizes []string
-	for _, l := range layers {
-		raw := must(res.Raw(l, camviz.MethodGradCAM))[0]
-		sizes = append(sizes, fmt.Sprintf("%s %d×%d", l, raw.H, raw.W))
-	}
-	fmt.Printf("%7.1f ms for %d images: %s\n", float64(runs[2].Microseconds())/1000, len(test), strings.Join(sizes, ", "))
+	return runs[2]
 }
+ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+var sum time.Duration
+for _, l := range coarseToFine {
+	d := timeCalls([]string{l})
+	sum += d
+	fmt.Printf("%-9s alone: %6.1f ms for %d images\n", l, ms(d), len(test))
+}
+fmt.Printf("sum of the four:  %6.1f ms\nall four at once: %6.1f ms (one graph, one backward pass)\n", ms(sum), ms(timeCalls(coarseToFine)))
 """),
 ("markdown", r"""
 ## Coarse to fine
 
-Rows are held-out canvases; columns go from the deepest block (16×16 cells, each seeing most of
-the image) to the stem (64×64, each cell a 3×3 neighbourhood), then pytorch-grad-cam's
+Rows are held-out canvases (true → predicted class); columns go from the deepest block (12×12
+cells, each seeing most of the canvas) to the stem (48×48, each cell a 3×3 neighbourhood), then
+pytorch-grad-cam's
 multi-layer aggregate of the four (`Result.FinalMultiLayer`: the mean of the per-layer scaled
 maps, min-max normalised). Green is the item's box.
 """),
@@ -166,7 +174,7 @@ for i, e := range test {
 		row = append(row, ov)
 	}
 	grid.Cells = append(grid.Cells, row)
-	grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("%s→%s", m.ClassName(e.Label), m.ClassName(res.Classes[i])))
+	grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("%s -> %s", m.ClassName(e.Label), m.ClassName(res.Classes[i])))
 }
 if err := nb.ShowGrid(grid); err != nil {
 	panic(err)
@@ -185,6 +193,7 @@ usable maps from shallow layers). The opacity slider fades between the canvas an
 m, test, images, pics := setup(5)
 res := explain(m, images, len(test), camviz.MethodGradCAM, camviz.MethodHiResCAM, camviz.MethodLayerCAM)
 ex := nb.NewExplorer("ResNet on Fashion-MNIST canvases: Grad-CAM at every block, coarse to fine")
+ex.Size = 5 * m.Spec.InputSize[1] // 240 CSS pixels for 48×48 canvases: 5 screen pixels per image pixel
 var names []string
 for i, e := range test {
 	names = append(names, fmt.Sprintf("%d %s", i+1, m.ClassName(e.Label)))
@@ -250,25 +259,31 @@ fmt.Printf("baseline (uniform map): energy %.0f%%\n", 100*area)
 ("markdown", r"""
 ## Reading it
 
-* **Resolution.** `layer3.0` maps are 16×16: each cell covers 4×4 pixels and, through the
-  receptive field, most of the canvas, so the map is a blob around the item. Going up the
-  list the cells shrink to single pixels at `stem` and `layer1.0` (64×64), and the maps start
-  to follow the item's outline, its stripes and its edges.
-* **Class specificity.** The deepest block carries the class: its channels respond to "a shoe
-  here", and its Grad-CAM weights come from the classifier almost directly (the gradient
-  through global average pooling is the classifier's row, spread evenly). Shallow channels
-  respond to edges and colour contrasts anywhere, item or clutter; what makes their map
-  class-specific is only the gradient flowing back, which is weak and mixed in sign there.
-* **Grad-CAM's averaging hurts at shallow layers.** Grad-CAM weighs a channel by its gradient
-  averaged over the whole image; a shallow edge channel gets a small weight, of either sign,
-  that it then applies everywhere, clutter included, so `stem` and `layer1.0` maps are noisy
-  and sometimes inverted (highlighting the background). HiResCAM and LayerCAM keep the
-  gradient per position (LayerCAM only its positive part), so they stay on the item at every
-  depth: compare them in the explorer and in the table above.
+* **Resolution.** `layer3.0` maps are 12×12: each cell covers 4×4 pixels and, through the
+  receptive field, most of the canvas, so the map is a blob on the item. Going up the list the
+  cells shrink to single pixels at `layer1.0` and `stem` (48×48), and the maps start to follow
+  the item's outline, its seams and its edges.
+* **Class specificity.** The deepest block carries the class: its channels respond to "a boot
+  here", and its Grad-CAM weights are the classifier's row almost directly (the gradient
+  through global average pooling is that row, spread evenly). Shallow channels respond to
+  edges and colour contrasts anywhere, item or clutter; what makes their map about the class is
+  only the gradient flowing back, which there is weak and mixed in sign from place to place.
+* **Grad-CAM's averaging breaks down at shallow layers.** Grad-CAM weighs a channel by its
+  gradient averaged over the whole canvas: a shallow edge channel gets one small weight, of
+  either sign, that it applies everywhere, clutter included. In the table Grad-CAM points at
+  the item almost always from `layer3.0` and `layer2.0`, about half the time from `layer1.0`
+  and rarely from `stem`, and its energy on the item falls close to the uniform baseline; in
+  the grid its shallow maps are noise over the background or nearly empty.
+  LayerCAM keeps the gradient per position (only its positive part), so the weight a channel
+  gets at a pixel says whether *that* pixel helps the class: it stays on the item at every
+  depth, with maps that sharpen as the layers get shallower. That is the case Jiang et al.
+  made for LayerCAM, reproduced on a small network; HiResCAM, also per position, is in the
+  explorer.
 * **Aggregating layers** (the last grid column) combines the deep block's placement with the
-  shallow blocks' detail, which is the idea behind LayerCAM's multi-layer fusion and
-  pytorch-grad-cam's multi-layer option. For a single layer to inspect a decision, the last
-  block remains the default; the shallow blocks tell you *which features* the decision used.
+  shallow blocks' detail, the idea behind LayerCAM's multi-layer fusion and pytorch-grad-cam's
+  multi-layer option; with Grad-CAM it inherits the shallow maps' noise, so fuse LayerCAM maps
+  rather than Grad-CAM ones. To explain a decision, the last block remains the default; the
+  shallow blocks tell you *which features* the decision rests on.
 """),
 ]
 
