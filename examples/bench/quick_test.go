@@ -37,7 +37,7 @@ func TestQuickRun(t *testing.T) {
 			want = append(want, "resnet/"+b+"/"+k)
 		}
 	}
-	want = append(want, "resnet/b1/scorecam", "resnet/b1/scorecam-chunk4", "overlay", "rss/the whole run")
+	want = append(want, "resnet/b1/scorecam", "resnet/b1/scorecam-chunk4", "overlay", "rss/whole run")
 	for _, id := range want {
 		r, ok := rep.find(id)
 		if !ok {
@@ -67,6 +67,15 @@ func TestQuickRun(t *testing.T) {
 		if r, _ := rep.find(id); !strings.Contains(r.Note, n) {
 			t.Errorf("row %q note %q, want it to say %q", id, r.Note, n)
 		}
+	}
+	var peak float64 // the whole run's peak is the largest section peak
+	for _, r := range rep.Rows {
+		if r.Section == "Memory" && r.ID != "rss/whole run" {
+			peak = max(peak, r.Value)
+		}
+	}
+	if r, _ := rep.find("rss/whole run"); r.Value != peak {
+		t.Errorf("whole-run peak RSS %v MiB, want the largest section peak %v MiB", r.Value, peak)
 	}
 	text := out.String()
 	for _, s := range []string{rep.Machine.CPU, "Reference (pytorch-grad-cam, measured by the project)", "165 ms"} {

@@ -58,12 +58,25 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 		return nil, err
 	}
 	rep := &report{Machine: describeMachine(), Backend: backends.Describe(backend), Command: command}
+	// Memory: each section starts from freed memory and a reset peak RSS, so
+	// each row is that section's own peak (where the reset works; else the
+	// peak so far, as the row's name says).
 	var mem []row
-	memRow := func(after string) {
-		if b, err := peakRSS(); err == nil {
-			mem = append(mem, row{ID: "rss/" + after, Section: "Memory", Name: "peak RSS after " + after,
-				Value: float64(b) / (1 << 20), Unit: "MiB"})
+	var overall int64
+	resets := startMemorySection()
+	memRow := func(section string) {
+		b, err := peakRSS()
+		if err != nil {
+			return
 		}
+		overall = max(overall, b)
+		name := "peak RSS during " + section
+		if !resets {
+			name = "peak RSS after " + section
+		}
+		mem = append(mem, row{ID: "rss/" + section, Section: "Memory", Name: name, Value: float64(b) / (1 << 20),
+			Unit: "MiB"})
+		resets = startMemorySection()
 	}
 
 	conv, err := convRows(opts)
@@ -127,7 +140,9 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 		rep.Rows = append(rep.Rows, rows...)
 		step("torch")
 	}
-	memRow("the whole run")
+	memRow("the overlay")
+	mem = append(mem, row{ID: "rss/whole run", Section: "Memory", Name: "peak RSS of the whole run",
+		Value: float64(overall) / (1 << 20), Unit: "MiB"})
 	rep.Rows = append(rep.Rows, mem...)
 	rep.Machine.LoadAfter = loadAverage()
 
