@@ -152,7 +152,8 @@ func CausalChart(r *Report, mode metrics.CausalMode) (image.Image, error) {
 			lines = append(lines, series{label: fmt.Sprintf("%s (%.3f)", r.rowLabel(row), res.AUC), x: res.X, y: res.Curve})
 		}
 	}
-	return lineChart(fmt.Sprintf("%s curves (legend: AUC)", mode), "fraction of pixels "+map[metrics.CausalMode]string{metrics.Deletion: "removed", metrics.Insertion: "restored"}[mode], "class probability", 1, lines)
+	title := map[metrics.CausalMode]string{metrics.Deletion: "Deletion", metrics.Insertion: "Insertion"}[mode]
+	return lineChart(title+" curves (legend: AUC)", "fraction of pixels "+map[metrics.CausalMode]string{metrics.Deletion: "removed", metrics.Insertion: "restored"}[mode], "class probability", 1, lines)
 }
 
 // SanityChart plots a cascading randomization: the mean Spearman rank correlation (or,
