@@ -62,7 +62,8 @@ func main() {
 	flag.BoolVar(&opts.Quick, "quick", false, "smoke run: batch 1, 3 repetitions after 1 warm-up, no Score-CAM (under a minute)")
 	flag.IntVar(&opts.Reps, "reps", opts.Reps, "timed repetitions per measure (the median is reported)")
 	flag.IntVar(&opts.Warmup, "warmup", opts.Warmup, "untimed runs before the timed ones")
-	flag.IntVar(&opts.ScoreReps, "score-reps", opts.ScoreReps, "timed Score-CAM runs (each is 512 forward passes)")
+	flag.IntVar(&opts.ScoreReps, "score-reps", opts.ScoreReps,
+		"timed Score-CAM calls after the first (each is 512 forward passes; the first is reported in the note)")
 	batches := flag.String("batches", "1,8", "ResNet-18 batch sizes, comma separated")
 	size := flag.Int("size", 224, "ResNet-18 image size")
 	flag.BoolVar(&opts.ScoreCAM, "scorecam", true, "measure Score-CAM (batch 1)")
