@@ -233,7 +233,7 @@ func (b *resnetBench) scoreCAMRow(chunk int) (row, error) {
 		}
 		who := fmt.Sprintf("camviz's choice for its %s memory budget", formatMiB(e.Budget))
 		if chunk > 0 {
-			who = "set by the bench: smaller chunks stay in cache"
+			who = "set by the bench, for comparison"
 		}
 		r.Note = fmt.Sprintf("%s; %d passes in %d chunks of %d (%s); estimated peak %s", runs, e.Passes, e.Chunks,
 			e.ChunkSize, who, formatMiB(e.PeakBytes))
