@@ -10,20 +10,22 @@ import (
 	"github.com/camviz/camviz/camviz/models"
 )
 
-// loadModel reads -model: a camviz model folder, or the name of one in testdata/.
-func loadModel(name string) (*models.Model, error) {
+// loadModel reads -model: a camviz model folder (a folder of that name in the working
+// directory comes first), or the name of one in testdata/. It returns the folder read.
+func loadModel(name string) (*models.Model, string, error) {
 	if st, err := os.Stat(name); err == nil && st.IsDir() {
 		m, err := models.Load(name)
 		if err != nil {
-			return nil, usagef("-model %s: %v", name, err)
+			return nil, "", usagef("-model %s: %v", name, err)
 		}
-		return m, nil
+		return m, name, nil
 	}
 	m, err := models.LoadShipped(name)
 	if err != nil {
-		return nil, usagef("-model %s is neither a model folder nor a model shipped in testdata/: %v", name, err)
+		return nil, "", usagef("-model %s is neither a model folder nor a model shipped in testdata/: %v", name, err)
 	}
-	return m, nil
+	root, _ := models.RepoDir()
+	return m, filepath.Join(root, "testdata", name), nil
 }
 
 // defaultData picks the data set the model's classes come from.

@@ -137,7 +137,7 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := loadModel(o.model)
+	m, modelDir, err := loadModel(o.model)
 	if err != nil {
 		return err
 	}
@@ -149,6 +149,7 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	source = fmt.Sprintf("model %s; %s", modelDir, source)
 	backend, err := camviz.NewBackend()
 	if err != nil {
 		return err

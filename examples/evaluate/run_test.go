@@ -126,7 +126,7 @@ func TestRunWritesTableAndCharts(t *testing.T) {
 			t.Errorf("CAM %s = %v in table.csv, %v from camviz/metrics", name, got, want)
 		}
 	}
-	if !strings.Contains(stdout.String(), "wrote table.csv") || !strings.Contains(stdout.String(), "6 synthetic 32x32 images") {
+	if !strings.Contains(stdout.String(), "wrote table.csv") || !strings.Contains(stdout.String(), "model "+modelDir+"; 6 synthetic 32x32 images") {
 		t.Errorf("stdout:\n%s", stdout.String())
 	}
 	page, _ := os.ReadFile(filepath.Join(out, "index.html"))
