@@ -1,18 +1,22 @@
 // Command bench measures camviz's speed on this machine, every number in one
 // run: convolutions on the Go backend (lowered by camviz/fastconv vs native),
-// a full-width ResNet-18 at 224×224 (forward, Grad-CAM at the last block and
-// at all 8 blocks in one pass, Grad-CAM++, Eigen-CAM, Score-CAM), a heatmap
-// overlay with PNG encoding, and the peak RSS. Each time is the median of
-// -reps runs after -warmup untimed ones. It prints a table with the project's
-// goals, and with -md FILE also writes it as Markdown.
+// a full-width ResNet-18 at 224×224 with random weights, batch 1 and 8
+// (forward, Grad-CAM at the last block and at all 8 blocks in one pass,
+// Grad-CAM++, Eigen-CAM; at batch 1 Score-CAM with camviz's chunk and with
+// chunks of 4, its first call in the note), a heatmap overlay with PNG
+// encoding, and each section's peak RSS. Each time is the median of -reps
+// runs after -warmup untimed ones, the methods of one batch size interleaved.
+// It prints a table with the project's goals and reference numbers, and with
+// -md FILE also writes it as Markdown.
 //
-//	GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./examples/bench [-quick] [-md docs/table.md]
+//	GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./examples/bench [-quick] [-md table.md]
 //
 // -quick is a smoke run (under a minute: batch 1, 3 repetitions, no Score-CAM);
 // -torch also runs ResNet-18 forward and Grad-CAM with Debian's python3-torch
-// and prints the ratios measured in the same run; -cpuprofile FILE writes a
-// CPU profile of the whole run. The backend is camviz.NewBackend's
-// ($GOMLX_BACKEND selects another one).
+// (apt-get install python3-torch) and prints the ratios measured in the same
+// run; -cpuprofile FILE writes a CPU profile of the whole run. The backend is
+// camviz.NewBackend's ($GOMLX_BACKEND selects another one). docs/performance.md
+// holds the latest full run.
 package main
 
 import (

@@ -93,7 +93,12 @@ func TestQuickRun(t *testing.T) {
 			tableLines++
 		}
 	}
-	if tableLines != len(rep.Rows)+2 { // + the header and the separator
-		t.Errorf("markdown table has %d lines, want %d rows + header + separator", tableLines, len(rep.Rows))
+	sections := map[string]bool{}
+	for _, r := range rep.Rows {
+		sections[r.Section] = true
+	}
+	if want := len(rep.Rows) + 2*len(sections); tableLines != want { // + a header and a separator per section
+		t.Errorf("markdown tables have %d lines, want %d (%d rows, %d sections)", tableLines, want, len(rep.Rows),
+			len(sections))
 	}
 }

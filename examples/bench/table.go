@@ -112,13 +112,21 @@ func writeText(w io.Writer, rows []row) error {
 	return tw.Flush()
 }
 
-// writeMarkdown writes the rows as one Markdown table, with a section column.
+// writeMarkdown writes the rows as Markdown: a bold section title, then the
+// section's table.
 func writeMarkdown(w io.Writer, rows []row) error {
 	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	hs := append([]string{"Section"}, headers...)
-	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(hs, " | "), strings.Repeat(" --- |", len(hs)))
-	for _, r := range rows {
-		cells := append([]string{r.Section}, r.cells()...)
+	section := ""
+	for i, r := range rows {
+		if i == 0 || r.Section != section {
+			section = r.Section
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "**%s**\n\n| %s |\n|%s\n", esc(section), strings.Join(headers, " | "),
+				strings.Repeat(" --- |", len(headers)))
+		}
+		cells := r.cells()
 		for i := range cells {
 			cells[i] = esc(cells[i])
 		}

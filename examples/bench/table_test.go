@@ -44,12 +44,15 @@ func TestMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	header := "| Measure | This run (median) | CPU/op | Goal | Status | Reference (pytorch-grad-cam, measured by the project) | Note |"
+	sep := "| --- | --- | --- | --- | --- | --- | --- |"
 	want := []string{
-		"| Section | Measure | This run (median) | CPU/op | Goal | Status | Reference (pytorch-grad-cam, measured by the project) | Note |",
-		"| --- | --- | --- | --- | --- | --- | --- | --- |",
-		`| A | x \| y | 2.00 ms | 3.50 ms | ≤ 80.0 ms | meets | 165 ms |  |`,
-		"| B | z | 1.50× |  |  |  |  |  |",
-		"| B | slow | 12.50 s | 20.50 s |  |  |  |  |", // CPU in the row's unit
+		"**A**", "", header, sep,
+		`| x \| y | 2.00 ms | 3.50 ms | ≤ 80.0 ms | meets | 165 ms |  |`,
+		"",
+		"**B**", "", header, sep,
+		"| z | 1.50× |  |  |  |  |  |",
+		"| slow | 12.50 s | 20.50 s |  |  |  |  |", // CPU in the row's unit
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("markdown has %d lines, want %d:\n%s", len(lines), len(want), b.String())
