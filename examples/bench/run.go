@@ -53,6 +53,11 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if opts.Torch { // fail before the long measurements, not after
+		if _, err := findTorchPython(); err != nil {
+			return nil, err
+		}
+	}
 	backend, err := camviz.NewBackend()
 	if err != nil {
 		return nil, err
