@@ -72,7 +72,9 @@ def main():
             model.head(model.features(x))
 
     def gradcam():
-        a = model.features(x).detach().requires_grad_(True)  # layer4.1's output
+        with torch.no_grad():  # the features need no graph: the gradient stops at layer4.1
+            a = model.features(x)
+        a.requires_grad_(True)
         logits = model.head(a)
         score = logits.gather(1, logits.argmax(1, keepdim=True)).sum()
         (g,) = torch.autograd.grad(score, a)
