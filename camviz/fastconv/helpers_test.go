@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -147,7 +148,7 @@ func compareConv(t *testing.T, rng *rand.Rand, c convCase, grads bool, tol float
 	got := run(t, wrapped, fn, clone(x, k, w)...)
 	names := []string{"output", "grad wrt input", "grad wrt kernel"}
 	for i := range want {
-		if !equalInts(got[i].Shape().Dimensions, want[i].Shape().Dimensions) {
+		if !slices.Equal(got[i].Shape().Dimensions, want[i].Shape().Dimensions) {
 			t.Fatalf("%s: %s shape %s, native %s", c, names[i], got[i].Shape(), want[i].Shape())
 		}
 		if e := relErr(flat32(t, got[i]), flat32(t, want[i])); e > tol {

@@ -136,7 +136,7 @@ func (o *ops) reshape(v compute.Value, dims []int) compute.Value {
 		o.err = err
 		return v
 	}
-	if equalInts(s.Dimensions, dims) {
+	if slices.Equal(s.Dimensions, dims) {
 		return v
 	}
 	v, o.err = o.f.Reshape(v, dims...)
@@ -241,18 +241,6 @@ func (o *ops) concatenate(axis int, values ...compute.Value) compute.Value {
 	var v compute.Value
 	v, o.err = o.f.Concatenate(axis, values...)
 	return v
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func iota(from, n int) []int {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -76,7 +77,7 @@ func comparePool(t *testing.T, rng *rand.Rand, c poolCase, grads, special bool) 
 	got := run(t, wrapped, c.graphFn(grads), must(x.LocalClone()), must(w.LocalClone()))
 	for i, name := range []string{"pooled", "gradient"}[:len(want)] {
 		g, wv := flat32(t, got[i]), flat32(t, want[i])
-		if !equalInts(got[i].Shape().Dimensions, want[i].Shape().Dimensions) {
+		if !slices.Equal(got[i].Shape().Dimensions, want[i].Shape().Dimensions) {
 			t.Fatalf("%s: %s shape %s, native %s", c, name, got[i].Shape(), want[i].Shape())
 		}
 		exact := c.op != compute.ReduceOpSum && name == "pooled"
@@ -115,10 +116,10 @@ func TestPoolHandComputed(t *testing.T) {
 		b := Wrap(native()).(*Backend)
 		for _, be := range []compute.Backend{native(), b} { // the native op agrees
 			out := run(t, be, c.graphFn(true), must(x.LocalClone()), must(w.LocalClone()))
-			if got := flat32(t, out[0]); !equalFloats(got, tc.pooled) {
+			if got := flat32(t, out[0]); !slices.Equal(got, tc.pooled) {
 				t.Errorf("%s on %s: pooled = %v, want %v", tc.op, be.Description(), got, tc.pooled)
 			}
-			if got := flat32(t, out[1]); !equalFloats(got, tc.grad) {
+			if got := flat32(t, out[1]); !slices.Equal(got, tc.grad) {
 				t.Errorf("%s on %s: gradient = %v, want %v", tc.op, be.Description(), got, tc.grad)
 			}
 		}
@@ -145,26 +146,14 @@ func TestPoolGradientPaddingNeverSelected(t *testing.T) {
 		c := poolCase{name: "inf", op: tc.op, dims: []int{3}, window: []int{2}, strides: []int{1}, pads: [][2]int{{2, 0}}}
 		for _, b := range []compute.Backend{native(), Wrap(native())} { // the native op agrees
 			out := run(t, b, c.graphFn(true), must(x.LocalClone()), must(w.LocalClone()))
-			if got, want := flat32(t, out[0]), []float32{inf, inf, inf, 5}; !equalFloats(got, want) {
+			if got, want := flat32(t, out[0]), []float32{inf, inf, inf, 5}; !slices.Equal(got, want) {
 				t.Errorf("%s on %s: pooled = %v, want %v", tc.op, b.Description(), got, want)
 			}
-			if got, want := flat32(t, out[1]), []float32{6, 0, 8}; !equalFloats(got, want) {
+			if got, want := flat32(t, out[1]), []float32{6, 0, 8}; !slices.Equal(got, want) {
 				t.Errorf("%s on %s: gradient = %v, want %v", tc.op, b.Description(), got, want)
 			}
 		}
 	}
-}
-
-func equalFloats(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // namedPoolCases are the pools of camviz's models and the corners of the lowering.

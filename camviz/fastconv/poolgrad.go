@@ -3,6 +3,7 @@ package fastconv
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -40,7 +41,7 @@ func newScatterPlan(op compute.ReduceOpType, operand, source shapes.Shape,
 	if err != nil {
 		return nil, err
 	}
-	if source.DType != operand.DType || !equalInts(source.Dimensions, p.outDims) {
+	if source.DType != operand.DType || !slices.Equal(source.Dimensions, p.outDims) {
 		return nil, notCovered("source %s does not match the pooled operand %v", source, p.outDims)
 	}
 	return p, nil
