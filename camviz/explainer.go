@@ -102,7 +102,7 @@ func (e *Explainer) Explain(images *tensors.Tensor, target Target) (*Result, err
 		classes = make([]int32, batch)
 	}
 	var outputs []*tensors.Tensor
-	if err := catch(func() error {
+	if err := CatchPanic(func() error {
 		var err error
 		outputs, err = ex.exec.Exec(images, tensors.FromFlatDataAndDimensions(classes, batch))
 		return err
@@ -133,7 +133,7 @@ func (e *Explainer) compile(imagesShape shapes.Shape, target Target) (*explainEx
 		return nil, nil, err
 	}
 	classesShape := shapes.Make(dtypes.Int32, dims[0])
-	err = catch(func() error {
+	err = CatchPanic(func() error {
 		_, err := ex.exec.Compile(imagesShape, classesShape)
 		return err
 	})
@@ -180,7 +180,7 @@ func ListTaps(backend compute.Backend, store *model.Store, modelFn ModelFn, inpu
 		return nil, fmt.Errorf("camviz: %w", err)
 	}
 	defer exec.Finalize()
-	if err := catch(func() error {
+	if err := CatchPanic(func() error {
 		_, err := exec.Compile(shapes.Make(dtypes.Float32, inputDims...))
 		return err
 	}); err != nil {

@@ -22,8 +22,10 @@ func checkFinite(images *tensors.Tensor) error {
 	return bad
 }
 
-// catch runs fn and turns a panic (GoMLX reports shape errors by panicking) into an error.
-func catch(fn func() error) (err error) {
+// CatchPanic runs fn and turns a panic into an error: GoMLX reports shape and graph
+// errors by panicking, and camviz's public API returns errors instead. Packages built on
+// camviz (models, evaluate) use it at their own boundaries.
+func CatchPanic(fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if e, ok := r.(error); ok {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -64,7 +65,7 @@ func ModelBlocks(backend compute.Backend, m *models.Model) ([]Block, error) {
 	}
 	defer exec.Finalize()
 	in := m.InputDims(1)
-	if err := catch(func() error {
+	if err := camviz.CatchPanic(func() error {
 		_, err := exec.Compile(shapes.Make(dtypes.Float32, in...))
 		return err
 	}); err != nil {

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 
+	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/metrics"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -81,7 +82,7 @@ func drawLines(title, xLabel, yLabel string, xr, yr [2]float64, ticks []string, 
 		leg.Add(s.label, l)
 	}
 	c := vgimg.NewWith(vgimg.UseWH(chartWidth, chartHeight), vgimg.UseDPI(chartDPI), vgimg.UseBackgroundColor(color.White))
-	err := catch(func() error {
+	err := camviz.CatchPanic(func() error {
 		dc := draw.New(c)
 		p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
 		leg.Draw(draw.Crop(dc, chartWidth-legendWidth+vg.Points(6), 0, 0, -vg.Points(24)))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
@@ -70,7 +71,7 @@ func (s *modelScorer) probabilities(images []float32, n, h, w, c int) ([][]float
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out *tensors.Tensor
-	err := catch(func() error {
+	err := camviz.CatchPanic(func() error {
 		var err error
 		out, err = s.exec.Call1(tensors.FromFlatDataAndDimensions(buf, s.m.InputDims(padded)...))
 		return err
@@ -115,18 +116,4 @@ func toChannelsFirst(images []float32, n, h, w, c int) []float32 {
 		}
 	}
 	return out
-}
-
-// catch turns a GoMLX panic into an error.
-func catch(fn func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(error); ok {
-				err = e
-			} else {
-				err = fmt.Errorf("%v", r)
-			}
-		}
-	}()
-	return fn()
 }

@@ -74,7 +74,7 @@ func LoadONNX(path string) (*Model, error) {
 	baseDir := filepath.Dir(path)
 	om = om.WithBaseDir(baseDir)
 	store := model.NewStore()
-	if err := catchPanic(func() error { return om.VariablesToScope(store.RootScope()) }); err != nil {
+	if err := camviz.CatchPanic(func() error { return om.VariablesToScope(store.RootScope()) }); err != nil {
 		return nil, fmt.Errorf("models.LoadONNX(%s): loading the weights: %w", path, err)
 	}
 	net := &onnxNet{graph: og, model: om, baseDir: baseDir, cuts: map[string]onnx.Model{}}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
@@ -80,7 +81,7 @@ func (m *Model) Train(backend compute.Backend, examples []datasets.Example, cfg 
 	}
 	start := time.Now()
 	var metrics []*tensors.Tensor
-	err = catchPanic(func() error {
+	err = camviz.CatchPanic(func() error {
 		var err error
 		metrics, err = loop.RunSteps(ds, cfg.Steps)
 		return err
@@ -105,7 +106,7 @@ func (m *Model) Predict(backend compute.Backend, images []float32, n int) ([][]f
 	dims := m.InputDims(n)
 	fn := m.Fn
 	var out *tensors.Tensor
-	err := catchPanic(func() error {
+	err := camviz.CatchPanic(func() error {
 		var err error
 		out, err = model.CallOnce(backend, m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
 			return fn(scope, x)
@@ -189,18 +190,4 @@ func scalarOf(t *tensors.Tensor) float64 {
 		return v
 	}
 	return math.NaN()
-}
-
-// catchPanic turns a GoMLX panic into an error.
-func catchPanic(fn func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(error); ok {
-				err = e
-			} else {
-				err = fmt.Errorf("%v", r)
-			}
-		}
-	}()
-	return fn()
 }
