@@ -1,6 +1,8 @@
 // Package nb shows camviz's pictures inline in GoNB notebooks: images, heatmaps
-// painted with a colormap, heatmaps blended over images, labelled grids, and
-// raw HTML.
+// painted with a colormap, heatmaps blended over images, labelled grids, raw
+// HTML, and the interactive Explorer (one self-contained HTML output with an
+// image selector, a layer slider and method/class buttons, switched by
+// client-side JavaScript with no kernel round-trip; see explorer.go).
 //
 // It talks to the GoNB kernel through github.com/janpfeifer/gonb/gonbui, which
 // sends each output as a gob-encoded protocol.DisplayData (MIME type → content:
