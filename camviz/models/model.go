@@ -53,6 +53,12 @@ type Model struct {
 	// ChannelsFirst says the model takes images [batch, C, H, W] and its activations are
 	// [batch, K, h, w] (ONNX models from PyTorch); otherwise channels last, GoMLX's default.
 	ChannelsFirst bool
+	// Score names the node output used as the class scores (ONNX models: a graph output or
+	// any node output chosen by the user; see LoadONNX). Spec.ClassNames, when set, names
+	// its classes.
+	Score string
+	// Input is what the model file states about the pictures it takes.
+	Input InputHints
 
 	// onnx is set for models read by LoadONNX.
 	onnx *onnxNet
