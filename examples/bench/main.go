@@ -11,7 +11,8 @@
 //
 //	GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./examples/bench [-quick] [-md table.md]
 //
-// -quick is a smoke run (under a minute: batch 1, 3 repetitions, no Score-CAM);
+// -quick is a smoke run (under a minute: batch 1, 3 repetitions, no Score-CAM,
+// 50 images instead of 1000 in the throughput row);
 // -torch also runs ResNet-18 forward and Grad-CAM with Debian's python3-torch
 // (apt-get install python3-torch) and prints the ratios measured in the same
 // run; -cpuprofile FILE writes a CPU profile of the whole run. The backend is
@@ -39,14 +40,16 @@ type options struct {
 	Spec      models.Spec // the ResNet
 	Convs     []convShape
 	ScoreCAM  bool
-	Torch     bool
-	MD        string // Markdown output file
-	Profile   string // CPU profile file
+	// Throughput is the number of images the end-to-end pipeline row explains (0 skips it).
+	Throughput int
+	Torch      bool
+	MD         string // Markdown output file
+	Profile    string // CPU profile file
 }
 
 func defaultOptions() options {
 	return options{Reps: 7, Warmup: 2, ScoreReps: 1, Batches: []int{1, 8}, Spec: models.ResNet18Spec(1000, 224),
-		Convs: resnetConvs, ScoreCAM: true}
+		Convs: resnetConvs, ScoreCAM: true, Throughput: 1000}
 }
 
 func parseBatches(s string) ([]int, error) {
@@ -71,6 +74,8 @@ func main() {
 	batches := flag.String("batches", "1,8", "ResNet-18 batch sizes, comma separated")
 	size := flag.Int("size", 224, "ResNet-18 image size")
 	flag.BoolVar(&opts.ScoreCAM, "scorecam", true, "measure Score-CAM (batch 1)")
+	flag.IntVar(&opts.Throughput, "throughput", opts.Throughput,
+		"images for the end-to-end row (decode PNG → resize → Grad-CAM → overlay → PNG, stages overlapped); 0 skips it")
 	flag.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
 	flag.StringVar(&opts.MD, "md", "", "also write the table as Markdown to this file")
 	flag.StringVar(&opts.Profile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -98,6 +103,12 @@ func main() {
 		if !set["scorecam"] {
 			opts.ScoreCAM = false
 		}
+		if !set["throughput"] {
+			opts.Throughput = 50
+		}
+	}
+	if opts.Throughput < 0 {
+		fail(fmt.Errorf("-throughput %d: want a number of images, or 0 to skip the row", opts.Throughput))
 	}
 	if opts.Reps < 1 || opts.Warmup < 0 || opts.ScoreReps < 1 {
 		fail(fmt.Errorf("-reps %d, -warmup %d, -score-reps %d: want at least 1, 0 and 1", opts.Reps, opts.Warmup, opts.ScoreReps))
