@@ -30,7 +30,9 @@ type legalization struct {
 //
 // The passes, in order:
 //  1. per node, without shapes (legalize_attrs.go, legalize_norm.go, legalize_softmax.go,
-//     legalize_passthrough.go): attribute forms become input forms, ImageScaler becomes
+//     legalize_passthrough.go): attribute forms (Pad, Reshape, Slice, Split, Clip) become
+//     input forms, Upsample becomes Resize, Sum a chain of Add, Softmax and LogSoftmax
+//     take opset 13's axis semantics, ImageScaler becomes
 //     Mul+Add, BatchNormalization loses its inference-irrelevant attributes, Dropout and
 //     Identity disappear, empty optional inputs are dropped;
 //  2. non-tensor graph outputs are cut away, their labels kept (legalize_labels.go);
@@ -137,6 +139,8 @@ func (l *legalizer) rewriteNode(n *protos.NodeProto) error {
 		return l.rewriteSlice(n)
 	case "Clip":
 		return l.rewriteClip(n)
+	case "Split":
+		return l.rewriteSplit(n)
 	case "Upsample":
 		return l.rewriteUpsample(n)
 	case "Softmax", "LogSoftmax":

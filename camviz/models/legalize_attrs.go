@@ -175,3 +175,18 @@ func (l *legalizer) rewriteSum(n *protos.NodeProto) error {
 	}
 	return nil
 }
+
+// rewriteSplit rewrites Split of opsets 2–12, whose part sizes are the attribute split,
+// into Split(input, split) (opset 13's form): onnx-gomlx reads the sizes from the input
+// only, and without it splits evenly.
+func (l *legalizer) rewriteSplit(n *protos.NodeProto) error {
+	split := intsAttr(n, "split")
+	if len(n.Input) != 1 || split == nil {
+		l.out = append(l.out, n)
+		return nil
+	}
+	n.Input = append(n.Input, l.constant(n.Name+"/split", int64sTensor(split)))
+	dropAttrs(n, "split")
+	l.out = append(l.out, n)
+	return nil
+}

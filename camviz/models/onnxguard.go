@@ -68,6 +68,10 @@ func (n *onnxNet) diagnose(backend compute.Backend, store *model.Store) error {
 			}
 		}
 	}
+	inits := map[string][]int{}
+	for _, t := range og.proto.Graph.Initializer {
+		inits[t.Name] = int64sToInts(t.Dims)
+	}
 	inShapes := make([]string, len(node.Input))
 	_, dims := build(0, known)
 	for i, in := range node.Input {
@@ -76,6 +80,8 @@ func (n *onnxNet) diagnose(backend compute.Backend, store *model.Store) error {
 			inShapes[i] = fmt.Sprint(og.buildDims)
 		case dims[in] != nil:
 			inShapes[i] = fmt.Sprint(dims[in])
+		case inits[in] != nil:
+			inShapes[i] = fmt.Sprint(inits[in])
 		default:
 			inShapes[i] = "?"
 		}
