@@ -233,6 +233,8 @@ def evaluate(model, inputs, want):
             out = np.concatenate(ins, axis=a["axis"])
         elif op == "Sum":
             out = sum(ins)
+        elif op == "MatMul":
+            out = ins[0] @ ins[1]
         elif op in ("Add", "Mul", "Sub"):
             out = {"Add": np.add, "Mul": np.multiply, "Sub": np.subtract}[op](ins[0], ins[1])
         elif op == "Upsample":

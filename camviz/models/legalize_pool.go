@@ -11,16 +11,21 @@ import (
 var windowOps = map[string]bool{"Conv": true, "MaxPool": true, "AveragePool": true, "LpPool": true}
 
 // rewriteWithShapes infers shapes over the graph, from the image input of the given
-// dimensions, and rewrites the window ops whose padding depends on them (rewriteWindow).
+// dimensions, and rewrites the window ops whose padding depends on them (rewriteWindow)
+// and, for an input fixed to a batch of one, the Reshapes that baked it in (freeBatch).
 func (l *legalizer) rewriteWithShapes(input string, inputDims []int) error {
 	dims := valueInfoShapes(l.g)
 	dims[input] = inputDims
 	for _, t := range l.g.Initializer {
 		dims[t.Name] = int64sToInts(t.Dims)
 	}
+	fixedBatch := l.freeBatch(input)
 	nodes := l.g.Node
 	l.out = nil
 	for _, n := range nodes {
+		if fixedBatch && n.OpType == "Reshape" && len(n.Input) > 0 {
+			l.freeReshapeBatch(n, dims[n.Input[0]])
+		}
 		if windowOps[n.OpType] && (n.Domain == "" || n.Domain == "ai.onnx") {
 			if err := l.rewriteWindow(n, dims); err != nil {
 				return err
