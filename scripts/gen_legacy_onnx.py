@@ -233,6 +233,16 @@ def evaluate(model, inputs, want):
             out = np.concatenate(ins, axis=a["axis"])
         elif op == "Sum":
             out = sum(ins)
+        elif op == "LRN":
+            # ONNX LRN: square_sum[c] = sum of x[c']^2 for c' in [c - floor((size-1)/2), c + ceil((size-1)/2)]
+            size, x = a["size"], ins[0]
+            lo, hi = (size - 1) // 2, size - 1 - (size - 1) // 2
+            sq = np.zeros_like(x)
+            for c in range(x.shape[1]):
+                sq[:, c] = (x[:, max(0, c - lo):min(x.shape[1], c + hi + 1)] ** 2).sum(axis=1)
+            out = x / (a.get("bias", 1.0) + a.get("alpha", 1e-4) / size * sq) ** a.get("beta", 0.75)
+        elif op == "PRelu":
+            out = np.where(ins[0] >= 0, ins[0], ins[1] * ins[0])
         elif op == "MatMul":
             out = ins[0] @ ins[1]
         elif op in ("Add", "Mul", "Sub"):
@@ -474,6 +484,20 @@ def main():
              helper.make_node("Flatten", ["gap"], ["logits"], name="flatten")]
     save("malformed_conv_pads", nodes, [init("c1.w", w(2, 3, 3, 3))], 13, [vi("logits", [1, 2])], "logits",
          check=False, ref=False)
+
+    # 11. Ops onnx-gomlx lacks that Caffe-era classifiers use, lowered by camviz: LRN
+    #     (odd and even window sizes, 6 channels so the window meets both ends), PRelu,
+    #     GlobalMaxPool.
+    nodes = [
+        helper.make_node("Conv", ["image", "c1.w", "c1.b"], ["c1"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("LRN", ["c1"], ["lrn5"], name="lrn5", size=5, alpha=0.02, beta=0.75, bias=1.5),
+        helper.make_node("LRN", ["lrn5"], ["lrn4"], name="lrn4", size=4, alpha=0.5, beta=0.6),
+        helper.make_node("PRelu", ["lrn4", "slope"], ["pr"], name="prelu"),
+        helper.make_node("GlobalMaxPool", ["pr"], ["gmp"], name="gmp"),
+        helper.make_node("Flatten", ["gmp"], ["scores"], name="flatten"),
+    ]
+    inits = [init("c1.w", w(6, 3, 3, 3, scale=1.0)), init("c1.b", w(6)), init("slope", w(6, 1, 1))]
+    save("lrn_prelu_gmp_opset9", nodes, inits, 9, [vi("scores", [1, 6])], "scores")
 
 
 if __name__ == "__main__":

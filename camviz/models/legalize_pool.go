@@ -12,7 +12,8 @@ var windowOps = map[string]bool{"Conv": true, "MaxPool": true, "AveragePool": tr
 
 // rewriteWithShapes infers shapes over the graph, from the image input of the given
 // dimensions, and rewrites the window ops whose padding depends on them (rewriteWindow)
-// and, for an input fixed to a batch of one, the Reshapes that baked it in (freeBatch).
+// and, for an input fixed to a batch of one, the Reshapes that baked it in (freeBatch);
+// it lowers the ops that need shapes or that onnx-gomlx lacks (lowerNode).
 func (l *legalizer) rewriteWithShapes(input string, inputDims []int) error {
 	dims := valueInfoShapes(l.g)
 	dims[input] = inputDims
@@ -31,7 +32,13 @@ func (l *legalizer) rewriteWithShapes(input string, inputDims []int) error {
 				return err
 			}
 		}
-		l.out = append(l.out, n)
+		lowered, err := l.lowerNode(n, dims)
+		if err != nil {
+			return err
+		}
+		if !lowered {
+			l.out = append(l.out, n)
+		}
 		l.inferShape(n, dims)
 	}
 	l.g.Node = l.out

@@ -35,6 +35,7 @@ var legacyFixtures = []legacyFixture{
 		hints: InputHints{BGR: true, PixelRange: "0-255", Sources: []string{"metadata Image.BitmapPixelFormat=Bgr8",
 			"metadata Image.NominalPixelRange=NominalRange_0_255",
 			`ImageScaler node "scaler": scale 0.003921569, bias [-0.4 -0.45 -0.5] (applied inside the graph)`}}},
+	{name: "lrn_prelu_gmp_opset9", wantScore: "scores"},
 	{name: "labelencoder_opset9", wantScore: "logits", labels: []string{"cat", "dog", "bird"},
 		hints: InputHints{BGR: true, Sources: []string{`model doc string mentions BGR: "Expects BGR images."`}}},
 }
