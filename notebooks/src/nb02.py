@@ -2,7 +2,7 @@
 
     python3 notebooks/src/nb02.py [output.ipynb [model-dir]]
 
-A model folder other than testdata/gapcnn (e.g. a quick one from examples/train) can be
+A model folder other than testdata/gapcnn (e.g. a quick one from camviz train) can be
 given for development; the saved notebook always uses models.LoadShipped("gapcnn").
 """
 import sys
@@ -164,7 +164,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 ("markdown", r"""
 ## The model and the images
 
-The GAP-CNN (`models.LoadShipped("gapcnn")`, made by `go run ./examples/train -arch gapcnn
+The GAP-CNN (`models.LoadShipped("gapcnn")`, made by `camviz train -arch gapcnn
 -data synthetic`) has three 3×3 conv blocks with batch norm and ReLU, max-pooling after the
 first two, global average pooling and one dense layer. The taps are the blocks' ReLU outputs,
 so every activation A is ≥ 0. The images are held out (synthetic seed 2).

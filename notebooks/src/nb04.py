@@ -258,11 +258,11 @@ for _, meth := range methods {
 ("markdown", r"""
 ## From the command line
 
-The same explanation, without writing Go, with the `camviz` command (`examples/camviz`):
+The same explanation, without writing Go, with the `camviz` command (`camviz/cmd/camviz`; `go install ./camviz/cmd/camviz`):
 
 ```
-go run ./examples/camviz layers --model testdata/reference/model_a/model_a.onnx
-go run ./examples/camviz explain --model testdata/reference/model_a/model_a.onnx \
+camviz layers --model testdata/reference/model_a/model_a.onnx
+camviz explain --model testdata/reference/model_a/model_a.onnx \
     --input testdata/reference/model_a/input_nchw.npy \
     --layer target_activation --layer /relu2/Relu_output_0 \
     --method gradcam --method hirescam --class 3 --raw --out /tmp/model_a

@@ -50,7 +50,7 @@ The paper's numbers for CAM (the method every other one is compared with):
 canvases (`datasets.FashionMNISTCanvas`: the 28×28 item square resized to 40–90 % of the
 side, a random ink colour, background clutter and noise), each with its box and its mask
 (the item's non-zero pixels). Two classifiers were trained on training items with
-`go run ./examples/train -data fmnist-canvas -size 48` and are shipped in `testdata/`: a
+`camviz train -data fmnist-canvas -size 48` and are shipped in `testdata/`: a
 GAP-CNN (three conv blocks, global average pooling, one linear layer: the network CAM was
 made for) and a small ResNet (a stem and three BasicBlocks, then the same head). The test images are the 200 Fashion-MNIST test items kept in
 `testdata/fashion-mnist`, on canvases drawn with a seed the training never saw.
@@ -58,7 +58,7 @@ made for) and a small ResNet (a stem and three BasicBlocks, then the same head).
 Everything below runs through `camviz/evaluate`: `evaluate.Run(backend, model, examples,
 cfg)` explains the images batch by batch (all methods in one graph), feeds the final maps to
 camviz/metrics' accumulators, and returns the methods × metrics table; the same table comes
-out of `go run ./examples/evaluate` as CSV, Markdown and an HTML page.
+out of `camviz evaluate` as CSV, Markdown and an HTML page.
 """),
 ("code", r"""
 import (
@@ -99,7 +99,7 @@ func loadModel(name string) *models.Model {
 
 // testSet returns the first n of the 200 Fashion-MNIST test items in testdata, pasted on
 // size×size canvases with seed 2 (training used seed 1 and the training items), as
-// examples/train and examples/evaluate draw them.
+// camviz train and camviz evaluate draw them.
 func testSet(size, n int) []datasets.Example {
 	dir := filepath.Join(must(models.RepoDir()), "testdata", "fashion-mnist")
 	items, labels, err := datasets.LoadFashionMNIST(dir, "t10k", n)
