@@ -51,6 +51,7 @@ import (
 	"time"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/models"
@@ -81,7 +82,7 @@ var columns = []struct {
 }
 
 // backend runs the graphs: the pure-Go backend unless GOMLX_BACKEND says otherwise.
-var backend = must(camviz.NewBackend())
+var backend = must(backends.New())
 
 // setup loads the trained GAP-CNN and n held-out synthetic images (seed 2;
 // the model was trained on seed 1) as one batch [n, 64, 64, 3] and as pictures.

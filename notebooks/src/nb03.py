@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/metrics"
@@ -57,7 +58,7 @@ func must[T any](v T, err error) T {
 }
 
 // backend runs the graphs: the pure-Go backend unless GOMLX_BACKEND says otherwise.
-var backend = must(camviz.NewBackend())
+var backend = must(backends.New())
 
 // coarseToFine lists the ResNet's taps from the deepest (12×12 for 48×48 canvases) to the
 // stem (48×48).

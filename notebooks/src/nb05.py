@@ -69,6 +69,7 @@ import (
 	"path/filepath"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/evaluate"
 	"github.com/camviz/camviz/camviz/heatmap"
@@ -156,7 +157,7 @@ for _, e := range test {
 	area += float64(e.Box.Dx()*e.Box.Dy()) / float64(e.H*e.W) / float64(len(test))
 }
 fmt.Printf("%d test images of %dx%d; the object's box covers %.0f%% of the canvas on average\n", len(test), test[0].H, test[0].W, 100*area)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 for _, name := range []string{"gapcnn-fmnist", "resnet-fmnist"} {
 	m := loadModel(name)
 	acc := must(m.Accuracy(backend, testSet(m.Spec.InputSize[0], 200)))
@@ -216,7 +217,7 @@ Ablation-CAM, which run one forward pass per channel of `block3` (64 per image),
 %%
 m := loadModel("gapcnn-fmnist")
 test := testSet(m.Spec.InputSize[0], 200)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 r := must(evaluate.Run(backend, m, test, evaluate.Config{Methods: fastMethods(), Metrics: evaluate.LocalizationMetrics()}))
 showTable("GAP-CNN, block3", r)
 printBestTau(r)
@@ -235,7 +236,7 @@ and the linear layer, so CAM applies too).
 %%
 m := loadModel("resnet-fmnist")
 test := testSet(m.Spec.InputSize[0], 200)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 r := must(evaluate.Run(backend, m, test, evaluate.Config{Methods: fastMethods(), Metrics: evaluate.LocalizationMetrics()}))
 showTable("ResNet, layer3.0", r)
 printBestTau(r)
@@ -264,7 +265,7 @@ ResNet, whose methods differ most, with 16 images and 16-step curves.
 %%
 m := loadModel("resnet-fmnist")
 test := testSet(m.Spec.InputSize[0], 16)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 r := must(evaluate.Run(backend, m, test, evaluate.Config{
 	Metrics: []evaluate.Metric{evaluate.AverageDrop, evaluate.IncreaseInConfidence, evaluate.Deletion, evaluate.Insertion},
 	CausalSteps: 16}))
@@ -290,7 +291,7 @@ their trained root-mean-square, on a clone of the model).
 %%
 m := loadModel("resnet-fmnist")
 test := testSet(m.Spec.InputSize[0], 16)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 res := must(evaluate.CascadingRandomization(backend, m, test, evaluate.SanityConfig{
 	Methods: []camviz.Method{"CAM", "GradCAM", "GradCAMPlusPlus", "LayerCAM", "EigenCAM"}, Seed: 1}))
 check(nb.ShowImage(must(evaluate.SanityChart(res, false))))

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/models"
@@ -79,7 +81,7 @@ func runExplain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 )
 
 const layersUsage = `Usage: camviz layers --model FILE [--input-shape DIMS]
@@ -40,7 +40,7 @@ func runLayers(args []string, stdout io.Writer) error {
 			return usagef("--input-shape: %v", err)
 		}
 	}
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		return err
 	}

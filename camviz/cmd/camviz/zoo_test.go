@@ -9,6 +9,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/models"
@@ -24,7 +26,7 @@ func TestExplainZooModelPicture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/gomlx/compute"
@@ -19,7 +21,7 @@ var resnet18 = sync.OnceValues(func() (*models.Model, error) {
 	return models.New(models.ResNet18Spec(1000, 224))
 })
 
-var benchBackend = sync.OnceValues(camviz.NewBackend)
+var benchBackend = sync.OnceValues(backends.New)
 
 func benchSetup(b *testing.B) (compute.Backend, *models.Model, *tensors.Tensor) {
 	b.Helper()

@@ -15,7 +15,7 @@
 // -torch also runs ResNet-18 forward and Grad-CAM with Debian's python3-torch
 // (apt-get install python3-torch) and prints the ratios measured in the same
 // run; -cpuprofile FILE writes a CPU profile of the whole run. The backend is
-// camviz.NewBackend's ($GOMLX_BACKEND selects another one). docs/performance.md
+// backends.New's ($GOMLX_BACKEND selects another one). docs/performance.md
 // holds the latest full run.
 package bench
 

@@ -8,7 +8,6 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/backends"
 )
 
@@ -58,7 +57,7 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 			return nil, err
 		}
 	}
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/evaluate"
 )
@@ -150,7 +152,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	source = fmt.Sprintf("model %s; %s", modelDir, source)
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		return err
 	}

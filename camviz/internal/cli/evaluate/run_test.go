@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/metrics"
@@ -26,7 +28,7 @@ func tinyModelDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := camviz.NewBackend()
+	b, err := backends.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +91,7 @@ func TestRunWritesTableAndCharts(t *testing.T) {
 	for i, l := range labels {
 		classes[i] = int(l)
 	}
-	b, _ := camviz.NewBackend()
+	b, _ := backends.New()
 	ce, err := m.Explainer(b, []string{"block3"}, camviz.MethodCAM)
 	if err != nil {
 		t.Fatal(err)

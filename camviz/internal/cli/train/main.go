@@ -17,7 +17,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/models"
 )
@@ -78,7 +79,7 @@ func run(stdout io.Writer, arch, data string, size, n, evalN, steps, batch int, 
 	if err != nil {
 		return err
 	}
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		return err
 	}
