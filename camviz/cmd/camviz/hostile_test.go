@@ -14,7 +14,7 @@ import (
 	"testing"
 )
 
-const gapcnn = "../../testdata/gapcnn"
+const gapcnn = "../../../testdata/gapcnn"
 
 // npyBytes builds a .npy file with the given descr and shape text followed by body.
 func npyBytes(descr, shape string, body []byte) []byte {
