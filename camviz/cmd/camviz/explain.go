@@ -1,0 +1,255 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/camviz/camviz/camviz/backends"
+
+	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/heatmap"
+	"github.com/camviz/camviz/camviz/models"
+	"github.com/gomlx/compute"
+)
+
+const explainUsage = `Usage: camviz explain --model FILE --input FILE --layer NAME [--layer NAME...]
+                      --method NAME [--method NAME...] --out DIR [flags]
+
+Explains the model's prediction for the input with every method at every layer, in one
+pass, and writes, for layer L and method M (L' is L with every character outside
+[A-Za-z0-9._-] replaced by _; a name that would leave DIR, be hidden, clash with another
+layer's folder or with multilayer/index.html, or run past 96 bytes gets a prefix, a -2
+suffix or a hash, and the command says where it went):
+
+  DIR/L'/M.npy        final maps [N,H,W] float32, post-processed as pytorch-grad-cam:
+                      minmax(resize(minmax(relu(raw)))) at the input size
+  DIR/L'/M_raw.npy    raw maps [N,h,w] at the layer's resolution (with --raw)
+  DIR/L'/M.png        the final maps over the input (one image per example, side by side)
+  DIR/multilayer/M.*  the multi-layer aggregate, when several --layer are given
+  DIR/index.html      all of it on one self-contained page
+
+--input is a PNG/JPEG picture (resized to the model's input size, or --size, scaled to
+[0,1], then (x - mean)/std per channel) or a float32 .npy array in the model's own layout
+([N,C,H,W] for ONNX models, [N,H,W,C] for zoo models). ImageNet models usually want
+--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225.
+
+--out is checked before anything is computed; index.html is written last, whole.
+Pictures over 64 Mpx (from their header) are refused before decoding.
+
+Methods (case-insensitive; "all" for every one that applies at each layer: CAM only
+where the classifier's weights match the layer, the others everywhere): ` + "%s" + `
+
+Flags:
+`
+
+type explainFlags struct {
+	model, inputPath, out, colormap string
+	layers, methods                 stringList
+	class                           int
+	classSet, all                   bool // --class given; --method all given
+	argmax, raw                     bool
+	alpha                           float64
+	input                           inputOptions
+}
+
+func runExplain(args []string, stdout io.Writer) error {
+	names := make([]string, 0)
+	for _, m := range camviz.Methods() {
+		names = append(names, string(m))
+	}
+	fs := newFlagSet("explain", fmt.Sprintf(explainUsage, strings.Join(names, ", ")), stdout)
+	var f explainFlags
+	fs.StringVar(&f.model, "model", "", "ONNX file or camviz model folder (required)")
+	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image or float32 .npy array in the model's layout (required)")
+	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; required)")
+	fs.Var(&f.methods, "method", "CAM method (repeatable; required), e.g. gradcam")
+	fs.IntVar(&f.class, "class", 0, "explain this class for every example (default: each example's predicted class)")
+	fs.BoolVar(&f.argmax, "argmax", false, "explain each example's predicted class (the default)")
+	fs.BoolVar(&f.raw, "raw", false, "also write the raw maps M_raw.npy")
+	fs.StringVar(&f.out, "out", "", "output folder (required; created if missing)")
+	fs.StringVar(&f.colormap, "colormap", "jet", "overlay colormap: "+strings.Join(heatmap.ColormapNames(), ", "))
+	fs.Float64Var(&f.alpha, "alpha", 0.5, "overlay opacity of the heatmap, in [0,1]")
+	fs.StringVar(&f.input.size, "size", "", "H,W to resize a picture to (default: the model's input size)")
+	fs.StringVar(&f.input.mean, "mean", "", "per-channel mean subtracted from a picture (one value or one per channel)")
+	fs.StringVar(&f.input.std, "std", "", "per-channel standard deviation dividing a picture")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	fs.Visit(func(fl *flag.Flag) { f.classSet = f.classSet || fl.Name == "class" })
+	methods, target, cmap, err := f.check()
+	if err != nil {
+		return err
+	}
+	if err := prepareOut(f.out); err != nil {
+		return err
+	}
+	m, err := loadModel(f.model)
+	if err != nil {
+		return err
+	}
+	if f.classSet {
+		if err := checkClass(f.class, m); err != nil {
+			return err
+		}
+	}
+	in, err := loadInput(f.inputPath, m, f.input)
+	if err != nil {
+		return err
+	}
+	for _, note := range in.notes {
+		fmt.Fprintln(stdout, note)
+	}
+	backend, err := backends.New()
+	if err != nil {
+		return err
+	}
+	if err := checkLayers(m, backend, in.dims, f.layers); err != nil {
+		return err
+	}
+	folders, notes := layerFolders(f.layers)
+	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders}
+	mainMethods := methods
+	if f.all && slices.Contains(methods, camviz.MethodCAM) && len(f.layers) > 0 {
+		camLayers, allNotes := splitAll(m, backend, in, f.layers, target)
+		notes = append(notes, allNotes...)
+		if len(camLayers) < len(f.layers) {
+			// CAM only where it applies: the other methods in one pass over every layer,
+			// CAM in a second (one forward pass) over the layers it applies to.
+			mainMethods = slices.DeleteFunc(slices.Clone(methods), func(x camviz.Method) bool { return x == camviz.MethodCAM })
+			out.skip = map[string]map[camviz.Method]bool{}
+			for _, l := range f.layers {
+				if !slices.Contains(camLayers, l) {
+					out.skip[l] = map[camviz.Method]bool{camviz.MethodCAM: true}
+				}
+			}
+			if len(camLayers) > 0 {
+				ex, err := m.Explainer(backend, camLayers, camviz.MethodCAM)
+				if err != nil {
+					return usageError{err}
+				}
+				if out.extra, err = ex.ExplainFloats(in.data, in.dims, target); err != nil {
+					return usageError{err}
+				}
+			}
+		}
+	}
+	for _, note := range notes {
+		fmt.Fprintln(stdout, note)
+	}
+	ex, err := m.Explainer(backend, f.layers, mainMethods...)
+	if err != nil {
+		return usageError{err}
+	}
+	res, err := ex.ExplainFloats(in.data, in.dims, target)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := checkLogits(res); err != nil {
+		return err
+	}
+	out.res = res
+	if err := out.writeAll(f.layers, methods); err != nil {
+		return err
+	}
+	report(stdout, m, res, f.out)
+	return nil
+}
+
+// check validates the flags that need no file.
+func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colormap, error) {
+	var target camviz.Target
+	if f.model == "" {
+		return nil, target, nil, usagef("--model is required: an ONNX file or a camviz model folder")
+	}
+	if f.inputPath == "" {
+		return nil, target, nil, usagef("--input is required: a PNG/JPEG image or a .npy array in the model's layout")
+	}
+	if len(f.layers) == 0 {
+		return nil, target, nil, usagef("--layer is required (camviz layers --model %s lists them)", f.model)
+	}
+	if len(f.methods) == 0 {
+		return nil, target, nil, usagef("--method is required, e.g. --method gradcam")
+	}
+	if f.out == "" {
+		return nil, target, nil, usagef("--out is required: the folder to write the maps to")
+	}
+	var methods []camviz.Method
+	for _, name := range f.methods {
+		if strings.EqualFold(name, "all") {
+			f.all = true
+			methods = append(methods, camviz.Methods()...)
+			continue
+		}
+		meth, err := camviz.ParseMethod(name)
+		if err != nil {
+			return nil, target, nil, usagef("--method: %v", err)
+		}
+		methods = append(methods, meth)
+	}
+	methods = dedup(methods)
+	switch {
+	case f.classSet && f.argmax:
+		return nil, target, nil, usagef("--class and --argmax exclude each other")
+	case f.classSet && f.class < 0:
+		return nil, target, nil, usagef("--class %d: give a class index ≥ 0 (leave --class out, or give --argmax, to explain the predicted class)", f.class)
+	case f.classSet:
+		target = camviz.ClassTarget(f.class)
+	default:
+		target = camviz.ArgmaxTarget()
+	}
+	if !(f.alpha >= 0 && f.alpha <= 1) {
+		return nil, target, nil, usagef("--alpha %v: want a value in [0, 1]", f.alpha)
+	}
+	cmap, err := heatmap.ColormapByName(f.colormap)
+	if err != nil {
+		return nil, target, nil, usagef("--colormap: %v", err)
+	}
+	return methods, target, cmap, nil
+}
+
+func dedup[T comparable](xs []T) []T {
+	seen := map[T]bool{}
+	var out []T
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// checkLayers checks that every --layer is a 4-D activation of the model.
+func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []string) error {
+	taps, err := m.Taps(backend, dims...)
+	if err != nil {
+		return err
+	}
+	byName := map[string]camviz.TapInfo{}
+	for _, t := range taps {
+		byName[t.Name] = t
+	}
+	for _, l := range layers {
+		t, ok := byName[m.LayerName(l)]
+		if !ok {
+			return usagef("--layer %q is not a layer of the model (camviz layers --model FILE lists them)", l)
+		}
+		if len(t.Shape) != 4 {
+			return usagef("--layer %q has shape %v; CAM methods explain 4-D activations (marked * by camviz layers)", l, t.Shape)
+		}
+	}
+	return nil
+}
+
+// report prints the predicted and explained classes and where the files are.
+func report(w io.Writer, m *models.Model, res *camviz.Result, out string) {
+	for i, logits := range res.Logits {
+		pred := models.Argmax(logits)
+		fmt.Fprintf(w, "image %d: predicted %s (logit %.6g); explained %s\n", i, m.ClassName(pred), logits[pred],
+			m.ClassName(res.Classes[i]))
+	}
+	fmt.Fprintf(w, "maps written to %s (open %s)\n", out, joinPath(out, "index.html"))
+}
