@@ -499,6 +499,19 @@ def main():
     inits = [init("c1.w", w(6, 3, 3, 3, scale=1.0)), init("c1.b", w(6)), init("slope", w(6, 1, 1))]
     save("lrn_prelu_gmp_opset9", nodes, inits, 9, [vi("scores", [1, 6])], "scores")
 
+    # 12. The ONNX zoo's SqueezeNet head (opset 8): GlobalAveragePool → Softmax(axis=1) on
+    #     [1, C, 1, 1], the graph output. The default score is the Softmax's input, squeezed
+    #     to [1, C].
+    nodes = [
+        helper.make_node("Conv", ["image", "c1.w", "c1.b"], ["c1"], name="conv10", kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu_conv10"),
+        helper.make_node("GlobalAveragePool", ["r1"], ["pool10"], name="pool10"),
+        helper.make_node("Softmax", ["pool10"], ["softmaxout_1"], name="softmax"),
+        helper.make_node("Flatten", ["pool10"], ["pool10_flat"], name="reference_only"),
+    ]
+    inits = [init("c1.w", w(5, 3, 1, 1)), init("c1.b", w(5))]
+    save("squeezenet_head_opset8", nodes, inits, 8, [vi("softmaxout_1", [1, 5, 1, 1])], "pool10_flat")
+
 
 if __name__ == "__main__":
     sys.exit(main())
