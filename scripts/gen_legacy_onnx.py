@@ -512,6 +512,17 @@ def main():
     inits = [init("c1.w", w(5, 3, 1, 1)), init("c1.b", w(5))]
     save("squeezenet_head_opset8", nodes, inits, 8, [vi("softmaxout_1", [1, 5, 1, 1])], "pool10_flat")
 
+    # 13. An input fixed to a batch of one, a Reshape to [1, -1] (freed: camviz batches) and
+    #     a Concat with a [1, …] constant, which binds the batch to one: a batch of two must
+    #     fail with an error naming that node.
+    nodes = [
+        helper.make_node("Concat", ["image", "extra"], ["cat"], name="concat_const", axis=1),
+        helper.make_node("Conv", ["cat", "c1.w"], ["c1"], name="conv", kernel_shape=[3, 3]),
+        helper.make_node("Reshape", ["c1", "shape"], ["scores"], name="reshape_batch1"),
+    ]
+    inits = [init("extra", w(1, 1, 8, 8)), init("c1.w", w(2, 4, 3, 3)), init("shape", np.array([1, -1], np.int64))]
+    save("batch_bound_opset13", nodes, inits, 13, [vi("scores", [1, 72])], "scores")
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,8 +1,6 @@
 package models
 
 import (
-	"slices"
-
 	"github.com/gomlx/compute-onnx/support/protos"
 )
 
@@ -12,8 +10,10 @@ import (
 // of images): the input's first axis becomes dynamic, and the Reshapes that baked the
 // batch of one into their target shape (mnist-8 reshapes [1, 16, 4, 4] to the constant
 // [1, 256]) get −1 there instead. A Reshape qualifies when its target shape is a constant
-// starting with 1, with no other −1, and its input's inferred shape starts with the batch
-// of one: for a batch of one the result is the same. It returns whether the input was
+// starting with 1 and its input's inferred shape starts with the batch of one: for a
+// batch of one the result is the same. Other constants that bake the batch in (a
+// Concat with a [1, …] constant, say) make a larger batch fail to build, with an error
+// naming the node. It returns whether the input was
 // fixed to one.
 func (l *legalizer) freeBatch(input string) bool {
 	for _, in := range l.g.Input {
@@ -30,8 +30,10 @@ func (l *legalizer) freeBatch(input string) bool {
 	return false
 }
 
-// freeReshapeBatch rewrites a Reshape's constant target shape [1, …] to [−1, …] (see
-// freeBatch) when its input x (inferred dimensions) starts with the batch of one.
+// freeReshapeBatch rewrites a Reshape's constant target shape [1, …] to [−1, d1, …] (see
+// freeBatch) when its input x (inferred dimensions) starts with the batch of one; d1, …
+// are the output's dimensions for the batch of one, so that a −1 elsewhere in the
+// target ([1, −1], mnist-8's [1, 256]) keeps the batch apart either way.
 func (l *legalizer) freeReshapeBatch(n *protos.NodeProto, x []int) {
 	if n.OpType != "Reshape" || len(n.Input) < 2 || len(x) == 0 || x[0] != 1 {
 		return
@@ -41,9 +43,16 @@ func (l *legalizer) freeReshapeBatch(n *protos.NodeProto, x []int) {
 		return
 	}
 	shape := tensorInts(t)
-	if len(shape) < 2 || shape[0] != 1 || slices.Contains(shape, -1) {
+	if len(shape) < 2 || shape[0] != 1 {
 		return
 	}
-	free := append([]int64{-1}, shape[1:]...)
+	out := reshapeDims(x, shape, intAttrOr(n, "allowzero", 0) != 0)
+	if out == nil {
+		return
+	}
+	free := []int64{-1}
+	for _, d := range out[1:] {
+		free = append(free, int64(d))
+	}
 	n.Input[1] = l.constant(n.Output[0]+"/batch_free_shape", int64sTensor(free))
 }
