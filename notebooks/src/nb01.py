@@ -60,7 +60,7 @@ func must[T any](v T, err error) T {
 ## The model and the data
 
 `models.LoadShipped("gapcnn")` loads the GAP-CNN that `go run ./examples/quickstart -train
--save testdata/gapcnn` trained (three 3×3 conv blocks with 16, 32 and 64 channels, each with
+-save camviz/models/shipped/gapcnn` trained (three 3×3 conv blocks with 16, 32 and 64 channels, each with
 batch norm and ReLU, max-pooling after the first two, GAP, dense). Its taps are `block1`…`block3`; `block3` is the layer CAM
 explains, a 16×16×64 activation for a 64×64 image. The held-out images come from the
 synthetic set with a seed the model never saw; each has its class, its box and its mask.
