@@ -47,6 +47,15 @@ type Config struct {
 	// MemoryBudget bounds, in bytes, the estimated peak memory of the explanation graph
 	// when it runs chunked passes (see [MemoryEstimate]); 0 means DefaultMemoryBudget.
 	MemoryBudget int64
+
+	// MaxCompiledGraphs bounds the compiled explanation graphs the Explainer keeps: one
+	// per input shape and target kind (argmax; class and softmax targets, whatever the
+	// classes, which are a graph input; each FuncTarget by name). When a new one would
+	// exceed it, the least recently used is freed and compiled again if needed later
+	// (compiling costs about as much as a few Explain calls). 0 means
+	// DefaultMaxCompiledGraphs (16); negative is an error. Without a bound every new
+	// image size kept its graph forever, and GoMLX refused the 33rd.
+	MaxCompiledGraphs int
 }
 
 // memoryBudget returns the budget in bytes.
@@ -59,11 +68,11 @@ func (c Config) memoryBudget() int64 {
 
 // validate checks the configuration and names what is wrong.
 func (c Config) validate() error {
-	if len(c.Layers) == 0 {
-		return fmt.Errorf("camviz: Config.Layers is empty: name at least one tapped layer (Explainer.Taps lists them)")
-	}
 	if len(c.Methods) == 0 {
 		return fmt.Errorf("camviz: Config.Methods is empty: ask for at least one method, e.g. camviz.MethodGradCAM")
+	}
+	if len(c.Layers) == 0 && !c.onlyWholeModel() {
+		return fmt.Errorf("camviz: Config.Layers is empty: name at least one tapped layer (Explainer.Taps lists them)")
 	}
 	seen := map[string]bool{}
 	for _, l := range c.Layers {
@@ -84,6 +93,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("camviz: Config.ChunkSize is %d: give a positive number of forward passes per chunk, "+
 			"or 0 to choose it from Config.MemoryBudget", c.ChunkSize)
 	}
+	if c.MaxCompiledGraphs < 0 {
+		return fmt.Errorf("camviz: Config.MaxCompiledGraphs is %d: give a positive number of graphs to keep, or 0 for the default (%d)",
+			c.MaxCompiledGraphs, DefaultMaxCompiledGraphs)
+	}
 	if c.MemoryBudget < 0 {
 		return fmt.Errorf("camviz: Config.MemoryBudget is %d bytes: give a positive budget, or 0 for the default (%d bytes)",
 			c.MemoryBudget, DefaultMemoryBudget)
@@ -92,4 +105,14 @@ func (c Config) validate() error {
 		return fmt.Errorf("camviz: Config.EigenSign %d is unknown: use camviz.EigenSignMaxPositive or camviz.EigenSignRaw", int(c.EigenSign))
 	}
 	return nil
+}
+
+// onlyWholeModel reports whether every method explains the whole model (needs no layer).
+func (c Config) onlyWholeModel() bool {
+	for _, m := range c.Methods {
+		if def, ok := lookupMethod(m); !ok || !def.Needs.WholeModel {
+			return false
+		}
+	}
+	return true
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/camviz/camviz/camviz"
@@ -17,7 +19,9 @@ const explainUsage = `Usage: camviz explain --model FILE --input FILE|FOLDER|GLO
 
 Explains the model's prediction for the input with every method at every layer, in one
 pass, and writes, for layer L and method M (L' is L with every character outside
-[A-Za-z0-9._-] replaced by _):
+[A-Za-z0-9._-] replaced by _; a name that would leave DIR, be hidden, clash with another
+layer's folder or with multilayer/index.html, or run past 96 bytes gets a prefix, a -2
+suffix or a hash, and the command says where it went):
 
   DIR/L'/M.npy        final maps [N,H,W] float32, post-processed as pytorch-grad-cam:
                       minmax(resize(minmax(relu(raw)))) at the input size
@@ -26,20 +30,26 @@ pass, and writes, for layer L and method M (L' is L with every character outside
   DIR/multilayer/M.*  the multi-layer aggregate, when several --layer are given
   DIR/index.html      all of it on one self-contained page
 
---layer defaults to the model's last explainable layer (the last listed by camviz layers),
---method to gradcam. --format png or npy writes only the overlays or only the maps.
+--model is an ONNX file, a camviz model folder or the name of a shipped model (camviz
+models). --layer defaults to the model's last explainable layer (the last one camviz
+layers marks), --method to gradcam. --format png or npy writes only the overlays or only
+the maps.
 
---input FOLDER (every PNG/JPEG in it) or a quoted GLOB ('pics/*.jpg') explains every
-picture, in batches of --batch, with a progress bar on stderr, and writes each picture's
-files under DIR/NAME/ (NAME: the file name without its extension), with DIR/index.html
-linking them all.
+--input FOLDER (every PNG/JPEG directly in it) or a quoted GLOB ('pics/*.jpg') explains
+every picture, in batches of --batch, with a progress bar on stderr, and writes each
+picture's files under DIR/NAME/ (NAME: the file name without its extension; a clash gets
+_2, _3, …), with DIR/index.html linking them all.
 
 --input is a PNG/JPEG picture (resized to the model's input size, or --size, scaled to
 [0,1], then (x - mean)/std per channel) or a float32 .npy array in the model's own layout
 ([N,C,H,W] for ONNX models, [N,H,W,C] for zoo models). ImageNet models usually want
 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225.
 
-Methods (case-insensitive; "all" for every one): ` + "%s" + `
+--out is checked before anything is computed; index.html is written last, whole.
+Pictures over 64 Mpx (from their header) are refused before decoding.
+
+Methods (case-insensitive; "all" for every one that applies at each layer: CAM only
+where the classifier's weights match the layer, the others everywhere): ` + "%s" + `
 
 Flags:
 `
@@ -48,6 +58,7 @@ type explainFlags struct {
 	model, inputPath, out, colormap string
 	layers, methods                 stringList
 	class                           int
+	classSet, all                   bool // --class given; --method all given
 	argmax, raw                     bool
 	alpha                           float64
 	input                           inputOptions
@@ -62,11 +73,11 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := newFlagSet("explain", fmt.Sprintf(explainUsage, strings.Join(names, ", ")), stdout)
 	var f explainFlags
-	fs.StringVar(&f.model, "model", "", "ONNX file or camviz model folder (required)")
+	fs.StringVar(&f.model, "model", "", "ONNX file, camviz model folder or shipped model name (required)")
 	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image, float32 .npy array in the model's layout, or a folder or glob of pictures (required)")
 	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; default: the model's last)")
 	fs.Var(&f.methods, "method", "CAM method (repeatable; default gradcam)")
-	fs.IntVar(&f.class, "class", -1, "explain this class for every example")
+	fs.IntVar(&f.class, "class", 0, "explain this class for every example (default: each example's predicted class)")
 	fs.BoolVar(&f.argmax, "argmax", false, "explain each example's predicted class (the default)")
 	fs.BoolVar(&f.raw, "raw", false, "also write the raw maps M_raw.npy")
 	fs.StringVar(&f.out, "out", "", "output folder (required; created if missing)")
@@ -80,13 +91,22 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
+	fs.Visit(func(fl *flag.Flag) { f.classSet = f.classSet || fl.Name == "class" })
 	methods, target, cmap, err := f.check()
 	if err != nil {
+		return err
+	}
+	if err := prepareOut(f.out); err != nil {
 		return err
 	}
 	m, err := loadModel(f.model)
 	if err != nil {
 		return err
+	}
+	if f.classSet {
+		if err := checkClass(f.class, m); err != nil {
+			return err
+		}
 	}
 	if err := f.defaultLayers(m); err != nil {
 		return err
@@ -101,6 +121,9 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, note := range in.notes {
+		fmt.Fprintln(stdout, note)
+	}
 	backend, err := backends.New()
 	if err != nil {
 		return err
@@ -108,7 +131,37 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err := checkLayers(m, backend, in.dims, f.layers); err != nil {
 		return err
 	}
-	ex, err := m.Explainer(backend, f.layers, methods...)
+	folders, notes := layerFolders(f.layers)
+	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders, format: f.format}
+	mainMethods := methods
+	if f.all && slices.Contains(methods, camviz.MethodCAM) && len(f.layers) > 0 {
+		camLayers, allNotes := splitAll(m, backend, in, f.layers, target)
+		notes = append(notes, allNotes...)
+		if len(camLayers) < len(f.layers) {
+			// CAM only where it applies: the other methods in one pass over every layer,
+			// CAM in a second (one forward pass) over the layers it applies to.
+			mainMethods = slices.DeleteFunc(slices.Clone(methods), func(x camviz.Method) bool { return x == camviz.MethodCAM })
+			out.skip = map[string]map[camviz.Method]bool{}
+			for _, l := range f.layers {
+				if !slices.Contains(camLayers, l) {
+					out.skip[l] = map[camviz.Method]bool{camviz.MethodCAM: true}
+				}
+			}
+			if len(camLayers) > 0 {
+				ex, err := m.Explainer(backend, camLayers, camviz.MethodCAM)
+				if err != nil {
+					return usageError{err}
+				}
+				if out.extra, err = ex.ExplainFloats(in.data, in.dims, target); err != nil {
+					return usageError{err}
+				}
+			}
+		}
+	}
+	for _, note := range notes {
+		fmt.Fprintln(stdout, note)
+	}
+	ex, err := m.Explainer(backend, f.layers, mainMethods...)
 	if err != nil {
 		return usageError{err}
 	}
@@ -116,7 +169,10 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	out := &writer{dir: f.out, model: f.model, m: m, res: res, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, format: f.format}
+	if err := checkLogits(res); err != nil {
+		return err
+	}
+	out.res = res
 	if err := out.writeAll(f.layers, methods); err != nil {
 		return err
 	}
@@ -128,7 +184,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colormap, error) {
 	var target camviz.Target
 	if f.model == "" {
-		return nil, target, nil, usagef("--model is required: an ONNX file or a camviz model folder")
+		return nil, target, nil, usagef("--model is required: an ONNX file, a camviz model folder or a shipped model (camviz models)")
 	}
 	if f.inputPath == "" {
 		return nil, target, nil, usagef("--input is required: a PNG/JPEG image or a .npy array in the model's layout")
@@ -150,6 +206,7 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 	var methods []camviz.Method
 	for _, name := range f.methods {
 		if strings.EqualFold(name, "all") {
+			f.all = true
 			methods = append(methods, camviz.Methods()...)
 			continue
 		}
@@ -161,12 +218,12 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 	}
 	methods = dedup(methods)
 	switch {
-	case f.class >= 0 && f.argmax:
+	case f.classSet && f.argmax:
 		return nil, target, nil, usagef("--class and --argmax exclude each other")
-	case f.class >= 0:
+	case f.classSet && f.class < 0:
+		return nil, target, nil, usagef("--class %d: give a class index ≥ 0 (leave --class out, or give --argmax, to explain the predicted class)", f.class)
+	case f.classSet:
 		target = camviz.ClassTarget(f.class)
-	case f.class < -1:
-		return nil, target, nil, usagef("--class %d: give a class index ≥ 0", f.class)
 	default:
 		target = camviz.ArgmaxTarget()
 	}

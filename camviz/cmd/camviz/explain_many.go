@@ -66,7 +66,10 @@ func inputList(path string) ([]string, error) {
 // made safe, with _2, _3… appended when two pictures would share one.
 func outputNames(paths []string) []string {
 	names := make([]string, len(paths))
-	used := map[string]bool{multiLayerDir: true, "index.html": true}
+	used := map[string]bool{}
+	for name := range reservedNames {
+		used[name] = true
+	}
 	for i, p := range paths {
 		base := safeName(strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)))
 		name := base
@@ -100,7 +103,8 @@ type pictureRow struct {
 }
 
 // explainMany explains every picture of paths in batches of f.batch with one compiled
-// Explainer and writes each picture's maps under f.out/NAME/, then f.out/index.html.
+// Explainer and writes each picture's maps under f.out/NAME/ (the same layout as one
+// picture's run), then f.out/index.html, last and whole.
 func explainMany(f *explainFlags, m *models.Model, paths []string, methods []camviz.Method, target camviz.Target,
 	cmap *heatmap.Colormap, stdout, stderr io.Writer) (err error) {
 	backend, err := backends.New()
@@ -114,12 +118,38 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 	if err := checkLayers(m, backend, first.dims, f.layers); err != nil {
 		return err
 	}
-	ex, err := m.Explainer(backend, f.layers, methods...)
+	folders, notes := layerFolders(f.layers)
+	mainMethods := methods
+	var skip map[string]map[camviz.Method]bool
+	var camEx *camviz.Explainer
+	if f.all && slices.Contains(methods, camviz.MethodCAM) {
+		// As for one input: CAM only at the layers where the classifier's weights apply
+		// (tried on the first picture), in an Explainer of its own.
+		camLayers, allNotes := splitAll(m, backend, first, f.layers, target)
+		notes = append(notes, allNotes...)
+		if len(camLayers) < len(f.layers) {
+			mainMethods = slices.DeleteFunc(slices.Clone(methods), func(x camviz.Method) bool { return x == camviz.MethodCAM })
+			skip = map[string]map[camviz.Method]bool{}
+			for _, l := range f.layers {
+				if !slices.Contains(camLayers, l) {
+					skip[l] = map[camviz.Method]bool{camviz.MethodCAM: true}
+				}
+			}
+			if len(camLayers) > 0 {
+				if camEx, err = m.Explainer(backend, camLayers, camviz.MethodCAM); err != nil {
+					return usageError{err}
+				}
+			}
+		}
+	}
+	for _, note := range notes {
+		fmt.Fprintln(stdout, note)
+	}
+	ex, err := m.Explainer(backend, f.layers, mainMethods...)
 	if err != nil {
 		return usageError{err}
 	}
 	names := outputNames(paths)
-	columns := columnNames(f.layers)
 	var rows []pictureRow
 	bar := progressBar{w: stderr, total: len(paths)}
 	bar.show(0)
@@ -140,87 +170,123 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 			batch.pictures = append(batch.pictures, in.pictures...)
 		}
 		batch.dims[0] = end - start
-		res, err := ex.ExplainFloats(batch.data, batch.dims, target)
-		if err != nil {
+		w := &writer{m: m, cmap: cmap, alpha: f.alpha, format: f.format, skip: skip, folders: folders}
+		if w.res, err = ex.ExplainFloats(batch.data, batch.dims, target); err != nil {
 			return usageError{fmt.Errorf("pictures %s…%s: %w", paths[start], paths[end-1], err)}
+		}
+		if err := checkLogits(w.res); err != nil {
+			return err
+		}
+		if camEx != nil {
+			if w.extra, err = camEx.ExplainFloats(batch.data, batch.dims, target); err != nil {
+				return usageError{err}
+			}
 		}
 		for j := range end - start {
 			i := start + j
-			w := &writer{m: m, in: &input{pictures: batch.pictures[j : j+1]}, cmap: cmap, alpha: f.alpha, format: f.format}
-			if err := writePicture(w, res, j, filepath.Join(f.out, names[i]), f.layers, columns, methods, f.raw); err != nil {
+			w.in = &input{pictures: batch.pictures[j : j+1]}
+			if err := w.writePicture(j, filepath.Join(f.out, names[i]), f.layers, methods, f.raw); err != nil {
 				return err
 			}
-			pred := models.Argmax(res.Logits[j])
-			row := pictureRow{name: names[i], path: paths[i], predicted: m.ClassName(pred), explained: m.ClassName(res.Classes[j])}
-			fmt.Fprintf(stdout, "%s: predicted %s (logit %.6g); explained %s\n", paths[i], row.predicted, res.Logits[j][pred], row.explained)
+			pred := models.Argmax(w.res.Logits[j])
+			row := pictureRow{name: names[i], path: paths[i], predicted: m.ClassName(pred), explained: m.ClassName(w.res.Classes[j])}
+			fmt.Fprintf(stdout, "%s: predicted %s (logit %.6g); explained %s\n", paths[i], row.predicted, w.res.Logits[j][pred], row.explained)
 			rows = append(rows, row)
 		}
 		bar.show(end)
 	}
-	if f.format != "npy" {
-		if err := writeManyIndex(f, rows, columns, methods); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "maps of %d pictures written to %s (open %s)\n", len(paths), f.out, joinPath(f.out, "index.html"))
-	} else {
+	if f.format == "npy" {
 		fmt.Fprintf(stdout, "maps of %d pictures written to %s\n", len(paths), f.out)
+		return nil
 	}
+	if err := writeManyIndex(f, rows, folders, skip, methods); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "maps of %d pictures written to %s (open %s)\n", len(paths), f.out, joinPath(f.out, "index.html"))
 	return nil
 }
 
-// columnNames are the output folders of one picture: one per layer, and multilayer when
-// there are several layers.
-func columnNames(layers []string) []string {
-	var cols []string
+// writePicture writes example j of w's results under dir: dir/L'/M.{npy,png} for every
+// layer and method (and M_raw.npy with raw), and dir/multilayer/M.* for several layers;
+// pairs in w.skip are left out.
+func (w *writer) writePicture(j int, dir string, layers []string, methods []camviz.Method, raw bool) error {
 	for _, l := range layers {
-		cols = append(cols, safeName(l))
-	}
-	if len(layers) > 1 {
-		cols = append(cols, multiLayerDir)
-	}
-	return cols
-}
-
-// writePicture writes example j of res under dir: dir/L'/M.{npy,png} for every layer
-// and method (and M_raw.npy with raw), and dir/multilayer/M.* for several layers.
-func writePicture(w *writer, res *camviz.Result, j int, dir string, layers, columns []string, methods []camviz.Method, raw bool) error {
-	for c, col := range columns {
-		sub := filepath.Join(dir, col)
+		sub := filepath.Join(dir, w.folders[l])
 		if err := os.MkdirAll(sub, 0o755); err != nil {
 			return err
 		}
 		for _, meth := range methods {
-			var maps []*heatmap.Map
-			var err error
-			if col == multiLayerDir && c == len(layers) {
-				names := make([]string, len(layers))
-				for i, l := range layers {
-					names[i] = w.m.LayerName(l)
-				}
-				maps, err = res.FinalMultiLayer(names, meth)
-			} else {
-				maps, err = res.Final(w.m.LayerName(layers[c]), meth)
-				if err == nil && raw {
-					var rawMaps []*heatmap.Map
-					if rawMaps, err = res.Raw(w.m.LayerName(layers[c]), meth); err == nil {
-						err = writeMaps(filepath.Join(sub, string(meth)+"_raw.npy"), rawMaps[j:j+1])
-					}
-				}
+			if w.skip[l][meth] {
+				continue
 			}
+			res := w.result(l, meth)
+			final, err := res.Final(w.m.LayerName(l), meth)
 			if err != nil {
 				return err
 			}
-			if _, err := w.writeMapsAndOverlay(sub, string(meth), maps[j:j+1]); err != nil {
+			if raw {
+				rawMaps, err := res.Raw(w.m.LayerName(l), meth)
+				if err != nil {
+					return err
+				}
+				if err := writeMaps(filepath.Join(sub, string(meth)+"_raw.npy"), rawMaps[j:j+1]); err != nil {
+					return err
+				}
+			}
+			if _, err := w.writeMapsAndOverlay(sub, string(meth), final[j:j+1]); err != nil {
 				return err
 			}
+		}
+	}
+	if len(layers) < 2 {
+		return nil
+	}
+	sub := filepath.Join(dir, multiLayerDir)
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		return err
+	}
+	names := make([]string, len(layers))
+	for i, l := range layers {
+		names[i] = w.m.LayerName(l)
+	}
+	for _, meth := range methods {
+		if w.skippedAnywhere(meth) {
+			continue
+		}
+		agg, err := w.res.FinalMultiLayer(names, meth)
+		if err != nil {
+			return err
+		}
+		if _, err := w.writeMapsAndOverlay(sub, string(meth), agg[j:j+1]); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// writeManyIndex writes DIR/index.html: one row per picture with its classes and its
-// overlays (linked files, so the page stays small for large folders).
-func writeManyIndex(f *explainFlags, rows []pictureRow, columns []string, methods []camviz.Method) error {
+// writeManyIndex writes DIR/index.html, last and whole: one row per picture with its
+// classes and its overlays (linked files, so the page stays small for large folders).
+func writeManyIndex(f *explainFlags, rows []pictureRow, folders map[string]string, skip map[string]map[camviz.Method]bool,
+	methods []camviz.Method) error {
+	type column struct{ folder, layer string }
+	var columns []column
+	for _, l := range f.layers {
+		columns = append(columns, column{folders[l], l})
+	}
+	if len(f.layers) > 1 {
+		columns = append(columns, column{multiLayerDir, ""})
+	}
+	applies := func(c column, meth camviz.Method) bool {
+		if c.layer != "" {
+			return !skip[c.layer][meth]
+		}
+		for _, s := range skip {
+			if s[meth] {
+				return false
+			}
+		}
+		return true
+	}
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>camviz explain</title>\n" +
 		"<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}" +
@@ -228,24 +294,28 @@ func writeManyIndex(f *explainFlags, rows []pictureRow, columns []string, method
 		"img{image-rendering:pixelated;width:160px}</style></head><body>\n")
 	fmt.Fprintf(&b, "<h1>camviz explain</h1>\n<p>Model: %s; %d pictures from %s.</p>\n<table>\n<tr><th>picture</th>",
 		html.EscapeString(f.model), len(rows), html.EscapeString(f.inputPath))
-	for _, col := range columns {
+	for _, c := range columns {
 		for _, meth := range methods {
-			fmt.Fprintf(&b, "<th>%s<br>%s</th>", html.EscapeString(col), html.EscapeString(string(meth)))
+			fmt.Fprintf(&b, "<th>%s<br>%s</th>", html.EscapeString(c.folder), html.EscapeString(string(meth)))
 		}
 	}
 	b.WriteString("</tr>\n")
 	for _, r := range rows {
 		fmt.Fprintf(&b, "<tr><th>%s<br>predicted %s<br>explained %s</th>", html.EscapeString(r.path),
 			html.EscapeString(r.predicted), html.EscapeString(r.explained))
-		for _, col := range columns {
+		for _, c := range columns {
 			for _, meth := range methods {
-				src := r.name + "/" + col + "/" + string(meth) + ".png"
+				if !applies(c, meth) {
+					b.WriteString("<td>does not apply</td>")
+					continue
+				}
+				src := r.name + "/" + c.folder + "/" + string(meth) + ".png"
 				fmt.Fprintf(&b, `<td><a href="%s"><img alt="%s" src="%s"></a></td>`, html.EscapeString(src),
-					html.EscapeString(r.name+" "+col+" "+string(meth)), html.EscapeString(src))
+					html.EscapeString(r.name+" "+c.folder+" "+string(meth)), html.EscapeString(src))
 			}
 		}
 		b.WriteString("</tr>\n")
 	}
 	b.WriteString("</table>\n<p>Maps: minmax(resize(minmax(relu(raw)))) as pytorch-grad-cam.</p>\n</body></html>\n")
-	return os.WriteFile(filepath.Join(f.out, "index.html"), []byte(b.String()), 0o644)
+	return writeFileAtomic(filepath.Join(f.out, "index.html"), []byte(b.String()))
 }

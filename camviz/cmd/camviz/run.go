@@ -98,7 +98,7 @@ func fail(stderr io.Writer, err error) int {
 		msg = strings.TrimPrefix(msg, p)
 		msg = strings.ReplaceAll(msg, ": "+p, ": ")
 	}
-	fmt.Fprintf(stderr, "camviz: %s\n", spaces.ReplaceAllString(msg, "; "))
+	fmt.Fprintf(stderr, "camviz: %s\n", trimError(spaces.ReplaceAllString(msg, "; ")))
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage
