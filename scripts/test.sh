@@ -23,7 +23,8 @@ step "go vet ./..."
 go vet ./...
 
 step "go test ./..."
-go test ./...
+# -timeout 30m: camviz/cmd/camviz go-installs the command with -trimpath (minutes on a cold build cache)
+go test -timeout 30m ./...
 
 step "camviz Jupyter kernel for this checkout: go run ./kernels/install"
 go run ./kernels/install

@@ -7,16 +7,15 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/gomlx/compute"
 )
 
-const explainUsage = `Usage: camviz explain --model FILE --input FILE --layer NAME [--layer NAME...]
-                      --method NAME [--method NAME...] --out DIR [flags]
+const explainUsage = `Usage: camviz explain --model FILE --input FILE|FOLDER|GLOB [--layer NAME...]
+                      [--method NAME...] --out DIR [flags]
 
 Explains the model's prediction for the input with every method at every layer, in one
 pass, and writes, for layer L and method M (L' is L with every character outside
@@ -30,6 +29,16 @@ suffix or a hash, and the command says where it went):
   DIR/L'/M.png        the final maps over the input (one image per example, side by side)
   DIR/multilayer/M.*  the multi-layer aggregate, when several --layer are given
   DIR/index.html      all of it on one self-contained page
+
+--model is an ONNX file, a camviz model folder or the name of a shipped model (camviz
+models). --layer defaults to the model's last explainable layer (the last one camviz
+layers marks), --method to gradcam. --format png or npy writes only the overlays or only
+the maps.
+
+--input FOLDER (every PNG/JPEG directly in it) or a quoted GLOB ('pics/*.jpg') explains
+every picture, in batches of --batch, with a progress bar on stderr, and writes each
+picture's files under DIR/NAME/ (NAME: the file name without its extension; a clash gets
+_2, _3, …), with DIR/index.html linking them all.
 
 --input is a PNG/JPEG picture (resized to the model's input size, or --size, scaled to
 [0,1], then (x - mean)/std per channel) or a float32 .npy array in the model's own layout
@@ -53,19 +62,21 @@ type explainFlags struct {
 	argmax, raw                     bool
 	alpha                           float64
 	input                           inputOptions
+	format                          string // png, npy or both
+	batch                           int    // pictures per batch for a folder or glob
 }
 
-func runExplain(args []string, stdout io.Writer) error {
+func runExplain(args []string, stdout, stderr io.Writer) error {
 	names := make([]string, 0)
 	for _, m := range camviz.Methods() {
 		names = append(names, string(m))
 	}
 	fs := newFlagSet("explain", fmt.Sprintf(explainUsage, strings.Join(names, ", ")), stdout)
 	var f explainFlags
-	fs.StringVar(&f.model, "model", "", "ONNX file or camviz model folder (required)")
-	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image or float32 .npy array in the model's layout (required)")
-	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; required)")
-	fs.Var(&f.methods, "method", "CAM method (repeatable; required), e.g. gradcam")
+	fs.StringVar(&f.model, "model", "", "ONNX file, camviz model folder or shipped model name (required)")
+	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image, float32 .npy array in the model's layout, or a folder or glob of pictures (required)")
+	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; default: the model's last)")
+	fs.Var(&f.methods, "method", "CAM method (repeatable; default gradcam)")
 	fs.IntVar(&f.class, "class", 0, "explain this class for every example (default: each example's predicted class)")
 	fs.BoolVar(&f.argmax, "argmax", false, "explain each example's predicted class (the default)")
 	fs.BoolVar(&f.raw, "raw", false, "also write the raw maps M_raw.npy")
@@ -75,6 +86,8 @@ func runExplain(args []string, stdout io.Writer) error {
 	fs.StringVar(&f.input.size, "size", "", "H,W to resize a picture to (default: the model's input size)")
 	fs.StringVar(&f.input.mean, "mean", "", "per-channel mean subtracted from a picture (one value or one per channel)")
 	fs.StringVar(&f.input.std, "std", "", "per-channel standard deviation dividing a picture")
+	fs.StringVar(&f.format, "format", "both", "files per map: png (overlays), npy (arrays) or both")
+	fs.IntVar(&f.batch, "batch", 16, "pictures per batch with a folder or glob --input")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -95,6 +108,15 @@ func runExplain(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
+	if err := f.defaultLayers(m); err != nil {
+		return err
+	}
+	if many, err := inputList(f.inputPath); err != nil || many != nil {
+		if err != nil {
+			return err
+		}
+		return explainMany(&f, m, many, methods, target, cmap, stdout, stderr)
+	}
 	in, err := loadInput(f.inputPath, m, f.input)
 	if err != nil {
 		return err
@@ -110,7 +132,7 @@ func runExplain(args []string, stdout io.Writer) error {
 		return err
 	}
 	folders, notes := layerFolders(f.layers)
-	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders}
+	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders, format: f.format}
 	mainMethods := methods
 	if f.all && slices.Contains(methods, camviz.MethodCAM) && len(f.layers) > 0 {
 		camLayers, allNotes := splitAll(m, backend, in, f.layers, target)
@@ -162,16 +184,21 @@ func runExplain(args []string, stdout io.Writer) error {
 func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colormap, error) {
 	var target camviz.Target
 	if f.model == "" {
-		return nil, target, nil, usagef("--model is required: an ONNX file or a camviz model folder")
+		return nil, target, nil, usagef("--model is required: an ONNX file, a camviz model folder or a shipped model (camviz models)")
 	}
 	if f.inputPath == "" {
 		return nil, target, nil, usagef("--input is required: a PNG/JPEG image or a .npy array in the model's layout")
 	}
-	if len(f.layers) == 0 {
-		return nil, target, nil, usagef("--layer is required (camviz layers --model %s lists them)", f.model)
-	}
 	if len(f.methods) == 0 {
-		return nil, target, nil, usagef("--method is required, e.g. --method gradcam")
+		f.methods = stringList{string(camviz.MethodGradCAM)}
+	}
+	switch f.format {
+	case "png", "npy", "both":
+	default:
+		return nil, target, nil, usagef("--format %q: use png, npy or both", f.format)
+	}
+	if f.batch < 1 {
+		return nil, target, nil, usagef("--batch %d: give at least 1 picture per batch", f.batch)
 	}
 	if f.out == "" {
 		return nil, target, nil, usagef("--out is required: the folder to write the maps to")
@@ -252,4 +279,16 @@ func report(w io.Writer, m *models.Model, res *camviz.Result, out string) {
 			m.ClassName(res.Classes[i]))
 	}
 	fmt.Fprintf(w, "maps written to %s (open %s)\n", out, joinPath(out, "index.html"))
+}
+
+// defaultLayers sets --layer to the model's last explainable layer when none was given.
+func (f *explainFlags) defaultLayers(m *models.Model) error {
+	if len(f.layers) > 0 {
+		return nil
+	}
+	if len(m.Layers) == 0 {
+		return usagef("--layer is required: the model names no layer to explain by default (camviz layers --model %s lists them)", f.model)
+	}
+	f.layers = stringList{m.Layers[len(m.Layers)-1]}
+	return nil
 }

@@ -14,7 +14,8 @@ import (
 	"testing"
 )
 
-const gapcnn = "../../../testdata/gapcnn"
+// gapcnn is the shipped GAP-CNN, by name (embedded in the command).
+const gapcnn = "gapcnn"
 
 // npyBytes builds a .npy file with the given descr and shape text followed by body.
 func npyBytes(descr, shape string, body []byte) []byte {
@@ -98,7 +99,8 @@ func TestHostileInputs(t *testing.T) {
 		{"--class past int32", base(pic, "--class", "4294967299"), "--class 4294967299: the model has 6 classes"},
 		{"--class -1", base(pic, "--class", "-1"), "--class -1: give a class index ≥ 0"},
 		{"--class past the classes", base(pic, "--class", "6"), "the model has 6 classes, 0 to 5"},
-		{"a folder as --input", base(dir), "is a folder"},
+		{"a folder without pictures as --input", base(t.TempDir()), "holds no picture"},
+		{"a folder whose first picture is too big", base(dir), "over the limit of 67108864"},
 		{"non-finite logits (finite block1 activations)", []string{"explain", "--model", gapcnn, "--input", infInput, "--layer", "block1",
 			"--method", "eigencam", "--out", out}, "non-finite scores"},
 		{"--out is a file", append(base(pic)[:9], "--out", aFile), "is a file, not a folder"},

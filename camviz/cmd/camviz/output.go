@@ -40,6 +40,8 @@ type writer struct {
 	cmap  *heatmap.Colormap
 	alpha float64
 	raw   bool
+	// format is --format: "png" writes only the overlays, "npy" only the maps, "both" both.
+	format string
 	// extra holds the maps of methods that apply to some layers only (CAM with
 	// --method all), and skip[layer][method] marks the pairs left out.
 	extra *camviz.Result
@@ -131,8 +133,10 @@ func (w *writer) writeAll(layers []string, methods []camviz.Method) error {
 
 // writeMapsAndOverlay writes name.npy and name.png in dir and returns the PNG.
 func (w *writer) writeMapsAndOverlay(dir, name string, maps []*heatmap.Map) ([]byte, error) {
-	if err := writeMaps(filepath.Join(dir, name+".npy"), maps); err != nil {
-		return nil, err
+	if w.format != "png" {
+		if err := writeMaps(filepath.Join(dir, name+".npy"), maps); err != nil {
+			return nil, err
+		}
 	}
 	var overlays []image.Image
 	for i, mp := range maps {
@@ -146,8 +150,10 @@ func (w *writer) writeMapsAndOverlay(dir, name string, maps []*heatmap.Map) ([]b
 	if err := png.Encode(&buf, sideBySide(overlays)); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf.Bytes(), 0o644); err != nil {
-		return nil, err
+	if w.format != "npy" {
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), buf.Bytes(), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	return buf.Bytes(), nil
 }
