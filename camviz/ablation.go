@@ -77,7 +77,6 @@ func AblationCAM(acts, score *graph.Node, chunk int, ablated ScoreFn) (raw, weig
 func init() {
 	registerMethod(MethodAblationCAM, methodSpec{compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
 		ctx := in.ctx
-		cf := ctx.cfg.ChannelsFirst
 		d := in.Acts.Shape().Dimensions
 		item := int64(in.Acts.DType().Size())
 		perPass := ctx.fwd.bytesPerExampleAfter(in.tap.Id()) + 2*int64(d[1]*d[2]*d[3])*item
@@ -87,7 +86,7 @@ func init() {
 		}
 		substituted := true
 		_, w, err := AblationCAM(in.Acts, in.Score, chunk, func(ablated, examples *graph.Node) *graph.Node {
-			logits, used := ctx.rerunFrom(in.Layer, toChannelsFirst(ablated, cf), gatherRows(ctx.images, examples))
+			logits, used := ctx.rerunFrom(in.Layer, in.layout.fromGrid(ablated, gatherRows(in.tap, examples)), gatherRows(ctx.images, examples))
 			substituted = substituted && used
 			return ctx.target.rescore(logits, gatherRows(ctx.classes, examples))
 		})

@@ -109,13 +109,13 @@ func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node
 		if !ok {
 			return nil, unknownLayerError(name, taps)
 		}
-		if t.node.Rank() != 4 {
-			return nil, fmt.Errorf("camviz: layer %q has shape %v; CAM methods need a 4-D activation "+
-				"[batch, h, w, channels] (or [batch, channels, h, w] with Config.ChannelsFirst)", name, t.Shape)
+		lay, err := e.cfg.resolveLayout(name, t.Shape, imageSpatial(modelImages, e.cfg.ChannelsFirst))
+		if err != nil {
+			return nil, err
 		}
 		raw[i] = t.node
-		inputs[i] = &LayerInput{Layer: name, Acts: toChannelsLast(t.node, e.cfg.ChannelsFirst), Score: score,
-			Logits: logits, Classes: chosen, Images: modelImages, tap: t.node, ctx: ctx}
+		inputs[i] = &LayerInput{Layer: name, Acts: lay.toGrid(t.node), Score: score,
+			Logits: logits, Classes: chosen, Images: modelImages, tap: t.node, layout: lay, ctx: ctx}
 	}
 	needGrads, needClasses := false, false
 	for _, m := range e.cfg.Methods {
@@ -131,7 +131,7 @@ func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node
 		ctx.fwd.backward = true
 		grads := ScoreGradient(score, raw...)
 		for i := range inputs {
-			inputs[i].Grads = toChannelsLast(grads[i], e.cfg.ChannelsFirst)
+			inputs[i].Grads = inputs[i].layout.toGrid(grads[i])
 		}
 	}
 	if e.cfg.CAMWeights != "" {

@@ -42,6 +42,8 @@ type LayerInput struct {
 
 	// tap is the activation node in the model's own layout.
 	tap *graph.Node
+	// layout maps tap to Acts (see LayerLayout).
+	layout LayerLayout
 	// ctx gives access to the graph being built (re-running the model, options).
 	ctx *buildContext
 }
