@@ -36,8 +36,10 @@ const onnxDefaultSize = 224
 //     outputs) is a tap, named by its ONNX output name without a leading "/" (GoMLX reads
 //     a leading "/" as an absolute alias path): "/relu2/Relu_output_0" is the tap
 //     "relu2/Relu_output_0"; [Model.LayerName] and [Model.Explainer] accept either form.
-//     The taps are listed in the graph's node order; Model.Layers holds the 4-D ones
-//     (the activations CAM methods apply to).
+//     The taps are listed in the graph's node order; Model.Layers holds the 4-D and 3-D
+//     float ones (the activations CAM methods apply to: feature maps, and vision
+//     transformers' tokens [batch, T, D], which camviz maps to a grid; see
+//     camviz.LayerLayout).
 //   - The graph output named "logits", else the first output, gives the logits.
 //   - The model takes images [batch, C, H, W] (ONNX/PyTorch layout, ChannelsFirst is set)
 //     and its activations are NCHW; the Explainer transposes them.
@@ -113,7 +115,7 @@ func LoadONNX(path string) (*Model, error) {
 			}
 			m.Spec.NumClasses = t.Shape[1]
 		}
-		if len(t.Shape) == 4 && strings.HasPrefix(t.DType, "Float") {
+		if (len(t.Shape) == 4 || len(t.Shape) == 3) && strings.HasPrefix(t.DType, "Float") {
 			m.Layers = append(m.Layers, t.Name)
 		}
 	}
