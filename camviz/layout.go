@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 )
 
@@ -230,7 +231,7 @@ func (l LayerLayout) toGrid(x *graph.Node) *graph.Node {
 
 // fromGrid is the inverse of toGrid: it maps a feature map [m, h, w, K] back to the layer's
 // own layout. For tokens, the dropped leading tokens are taken from like (the layer's
-// activation for the same m examples), unchanged.
+// activation for the same m examples), unchanged, or are zeros when like is nil.
 func (l LayerLayout) fromGrid(grid, like *graph.Node) *graph.Node {
 	switch l.Kind {
 	case LayoutChannelsFirst:
@@ -241,7 +242,12 @@ func (l LayerLayout) fromGrid(grid, like *graph.Node) *graph.Node {
 		if l.DropTokens == 0 {
 			return patches
 		}
-		lead := graph.SliceAxis(like, 1, graph.AxisRangeFromStart(l.DropTokens))
+		var lead *graph.Node
+		if like == nil {
+			lead = graph.Zeros(grid.Graph(), shapes.Make(grid.DType(), d[0], l.DropTokens, d[3]))
+		} else {
+			lead = graph.SliceAxis(like, 1, graph.AxisRangeFromStart(l.DropTokens))
+		}
 		return graph.Concatenate([]*graph.Node{lead, patches}, 1)
 	}
 	return grid
