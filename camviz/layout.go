@@ -64,7 +64,8 @@ func (k LayoutKind) String() string {
 //
 // The zero value infers the layout (see [LayoutAuto]). For tokens, TokenGrid [h, w] and
 // DropTokens may be given alone or together: with TokenGrid, DropTokens is T − h·w (if
-// both are given they must agree); with DropTokens alone, the grid is the one with the
+// both are given they must agree; a grid alone may leave at most 2 leading tokens, so that
+// a mistyped grid is an error); with DropTokens alone, the grid is the one with the
 // images' aspect ratio; with neither, the pair (d, h×w) with d ∈ {0, 1, 2}, h·w = T − d
 // and h:w = H:W must be unique (for square images: T − d is a perfect square for exactly
 // one d), else the Explainer's error names the option to set. DropTokens 0 cannot be
@@ -100,6 +101,15 @@ func ParseTokenGrid(s string) ([2]int, error) {
 		return [2]int{h, h}, nil
 	}
 	return [2]int{}, fmt.Errorf("camviz: token grid %q: write it as HxW with positive sizes, e.g. 14x14", s)
+}
+
+// LayerLayout returns the layout the Explainer uses for the activation of layer name, of
+// shape dims (batch first), for images whose spatial size is imageHW ([H, W]; zeros if
+// unknown): the option given in c.LayerLayouts, completed, or the inferred one. The
+// error says which option to set when the layout is ambiguous or the activation cannot
+// be explained.
+func (c Config) LayerLayout(name string, dims []int, imageHW [2]int) (LayerLayout, error) {
+	return c.resolveLayout(name, dims, imageHW)
 }
 
 // resolveLayout returns the concrete layout of the activation of layer name, with shape
@@ -156,6 +166,10 @@ func hasAspect(hw, imageHW [2]int) bool {
 	return max(d, -d) < H+W
 }
 
+// maxInferredDrop is the most leading tokens camviz drops without being told: a class
+// token and a distillation token (DeiT).
+const maxInferredDrop = 2
+
 // resolveTokens completes a token layout for an activation [batch, T, D].
 func resolveTokens(name string, l LayerLayout, dims []int, imageHW [2]int) (LayerLayout, error) {
 	l.Kind = LayoutTokens
@@ -176,10 +190,16 @@ func resolveTokens(name string, l LayerLayout, dims []int, imageHW [2]int) (Laye
 				"fix the token grid (--tokens) or the number of leading tokens to drop (--drop-tokens)",
 				name, t, dims, l.DropTokens, l.TokenGrid[0], l.TokenGrid[1])
 		}
+		if l.DropTokens == 0 && d > maxInferredDrop {
+			return l, fmt.Errorf("camviz: layer %q has %d tokens %v: a %dx%d grid leaves %d leading tokens, more than the "+
+				"class and distillation tokens (≤ %d) camviz assumes: check the token grid (--tokens), or say how many "+
+				"leading tokens to drop (DropTokens, --drop-tokens %d) if that is right",
+				name, t, dims, l.TokenGrid[0], l.TokenGrid[1], d, maxInferredDrop, d)
+		}
 		l.DropTokens = d
 		return l, nil
 	}
-	drops := []int{0, 1, 2}
+	drops := []int{0, 1, maxInferredDrop}
 	if l.DropTokens != 0 {
 		drops = []int{l.DropTokens}
 	}

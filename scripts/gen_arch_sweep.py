@@ -22,7 +22,8 @@ For every architecture it writes DIR/<arch>/:
                  what cv2.resize does when enlarging), then min-max again (the multi-layer
                  aggregation step, applied to one layer)
   meta.json      arch, torch target layer, layout, image size, classes, token grid
-The target score is logits[b, classes[b]] (pytorch-grad-cam's ClassifierOutputTarget).
+The target score is logits[b, classes[b]] (pytorch-grad-cam's ClassifierOutputTarget), with
+classes = [image 0's top class, image 1's second class] (in meta.json).
 
 Activations are mapped to [batch, K, h, w] as pytorch-grad-cam's reshape_transform does
 before Grad-CAM: ViT tokens drop the class token and are reshaped to h x w (channels
@@ -49,7 +50,6 @@ import torch.nn.functional as F
 import torchvision
 
 SEED = 20261130
-CLASSES = [3, 7]  # target class of each of the two images
 
 
 class ViT(nn.Module):
@@ -209,7 +209,11 @@ def export(name, out):
     model64 = wrapped.double()
     x64 = x.double()
     logits, acts = model64(x64)
-    score = logits[torch.arange(2), torch.tensor(CLASSES)].sum()
+    # Explain image 0's top class and image 1's second (a fixed class can have a zero
+    # logit, and so a zero map, behind SqueezeNet's final ReLU).
+    order = logits.detach().argsort(dim=1, descending=True)
+    classes = [int(order[0, 0]), int(order[1, 1])]
+    score = logits[torch.arange(2), torch.tensor(classes)].sum()
     (grads,) = torch.autograd.grad(score, acts)
     a, g = to_maps(acts.detach(), layout), to_maps(grads, layout)
     w = g.mean(dim=(2, 3), keepdim=True)
@@ -223,7 +227,7 @@ def export(name, out):
     np.save(os.path.join(d, "raw.npy"), raw.detach().numpy().astype(np.float32))
     np.save(os.path.join(d, "gradcam.npy"), final.detach().numpy().astype(np.float32))
     meta = {"arch": name, "layer": layer_path(model, layer_of(model)), "layout": layout, "size": size,
-            "classes": CLASSES, "acts_shape": list(acts.shape), "map_shape": list(raw.shape),
+            "classes": classes, "acts_shape": list(acts.shape), "map_shape": list(raw.shape),
             "export_seconds": round(export_s, 2), "torch": torch.__version__, "torchvision": torchvision.__version__}
     if name == "vit":
         save_vit_weights(model, os.path.join(d, "weights"))

@@ -32,6 +32,13 @@ pass, and writes, for layer L and method M (L' is L with every character outside
 ([N,C,H,W] for ONNX models, [N,H,W,C] for zoo models). ImageNet models usually want
 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225.
 
+Vision transformers: a layer of tokens [N,T,D] is mapped to an h×w grid as
+pytorch-grad-cam's reshape_transform does (the leading class/distillation tokens
+dropped); the grid is inferred when exactly one of T, T-1, T-2 tokens fits the picture's
+aspect ratio, else give --tokens HxW (and --drop-tokens N). Channels-last blocks
+[N,h,w,C] inside an NCHW model (Swin, ConvNeXt) are recognised by their shape, or
+marked with --channels-last. "camviz layers" shows the layout each layer gets.
+
 Methods (case-insensitive; "all" for every one): ` + "%s" + `
 
 Flags:
@@ -44,6 +51,7 @@ type explainFlags struct {
 	argmax, raw                     bool
 	alpha                           float64
 	input                           inputOptions
+	layout                          layoutFlags
 }
 
 func runExplain(args []string, stdout io.Writer) error {
@@ -66,6 +74,7 @@ func runExplain(args []string, stdout io.Writer) error {
 	fs.StringVar(&f.input.size, "size", "", "H,W to resize a picture to (default: the model's input size)")
 	fs.StringVar(&f.input.mean, "mean", "", "per-channel mean subtracted from a picture (one value or one per channel)")
 	fs.StringVar(&f.input.std, "std", "", "per-channel standard deviation dividing a picture")
+	f.layout.register(fs)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -88,7 +97,11 @@ func runExplain(args []string, stdout io.Writer) error {
 	if err := checkLayers(m, backend, in.dims, f.layers); err != nil {
 		return err
 	}
-	ex, err := m.Explainer(backend, f.layers, methods...)
+	cfg := m.Config(f.layers, methods...)
+	if cfg.LayerLayouts, err = f.layout.layouts(cfg.Layers); err != nil {
+		return err
+	}
+	ex, err := camviz.NewExplainer(backend, m.Store, m.Fn, cfg)
 	if err != nil {
 		return usageError{err}
 	}
@@ -167,7 +180,8 @@ func dedup[T comparable](xs []T) []T {
 	return out
 }
 
-// checkLayers checks that every --layer is a 4-D activation of the model.
+// checkLayers checks that every --layer is a 4-D activation (feature map) or a 3-D one
+// (tokens) of the model.
 func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []string) error {
 	taps, err := m.Taps(backend, dims...)
 	if err != nil {
@@ -182,8 +196,8 @@ func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []
 		if !ok {
 			return usagef("--layer %q is not a layer of the model (camviz layers --model FILE lists them)", l)
 		}
-		if len(t.Shape) != 4 {
-			return usagef("--layer %q has shape %v; CAM methods explain 4-D activations (marked * by camviz layers)", l, t.Shape)
+		if len(t.Shape) != 4 && len(t.Shape) != 3 {
+			return usagef("--layer %q has shape %v; CAM methods explain feature maps and tokens (marked * by camviz layers)", l, t.Shape)
 		}
 	}
 	return nil
