@@ -13,7 +13,7 @@ import (
 // forwardTokens is model A whose last block, [batch, 16, 16, K], is also turned into the
 // token sequence of a vision transformer: a "class token" (computed from relu2, so it does
 // not depend on relu3) followed by the 256 patch tokens in row-major order, tapped as
-// "tokens" [batch, 257, K]. The head averages all 257 tokens. Since the tokens' patch part
+// "tokens" [batch, 257, K]. The head averages t + 0.05·t² over all 257 tokens. Since the tokens' patch part
 // is relu3 reordered, ∂score/∂relu3 is ∂score/∂tokens[:, 1:] reshaped, and every method
 // at "tokens" (with DropTokens 1 and a 16×16 grid) must equal the same method at "relu3".
 func forwardTokens(scope *model.Scope, x *graph.Node) *graph.Node {
@@ -37,7 +37,8 @@ func forwardTokens(scope *model.Scope, x *graph.Node) *graph.Node {
 	cls = graph.MulScalar(graph.InsertAxes(cls, 1), 0.5)
 	tokens := graph.Concatenate([]*graph.Node{cls, graph.Reshape(x, d[0], d[1]*d[2], k)}, 1)
 	tokens = camviz.Tap(tokens, "tokens")
-	pooled := graph.ReduceMean(tokens, 1)
+	// A head that is not linear in the tokens, so that Hessian-vector products are not 0.
+	pooled := graph.Add(graph.ReduceMean(tokens, 1), graph.MulScalar(graph.ReduceMean(graph.Square(tokens), 1), 0.05))
 	g := x.Graph()
 	w := scope.At("fc").GetVariable("weights").NodeValue(g)
 	b := scope.At("fc").GetVariable("biases").NodeValue(g)
@@ -263,5 +264,57 @@ func TestParseTokenGrid(t *testing.T) {
 		if _, err := camviz.ParseTokenGrid(in); err == nil {
 			t.Errorf("ParseTokenGrid(%q) succeeded; want an error", in)
 		}
+	}
+}
+
+// hessianProbe is a layer method registered by the test: its raw map is
+// Σ_k (H·A)_k, the Hessian of the score at the layer applied to the activations.
+const hessianProbe camviz.Method = "TestLayoutHessianProbe"
+
+// TestTokenLayerHessianVector checks Hessian-vector products on a token layer: for
+// v = A on the patch tokens (zeros on the class token, which does not depend on relu3),
+// H_tokens·v restricted to the patch tokens is H_relu3·A.
+func TestTokenLayerHessianVector(t *testing.T) {
+	if err := camviz.RegisterMethod(camviz.MethodDef{
+		Name:  hessianProbe,
+		Needs: camviz.Needs{HessianVector: true},
+		Compute: func(in *camviz.Inputs) (camviz.Outputs, error) {
+			hv, err := in.HessianVector(in.Acts)
+			if err != nil {
+				return camviz.Outputs{}, err
+			}
+			return camviz.Outputs{Raw: graph.ReduceSum(hv, 3)}, nil
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { camviz.UnregisterMethod(hessianProbe) })
+	images, dims, err := modela.Input("input_b2_nchw.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, _, err := modela.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := camviz.NewExplainer(testBackend, store, forwardTokens, camviz.Config{
+		Layers: []string{"relu3", "tokens"}, Methods: []camviz.Method{hessianProbe}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ex.ExplainFloats(images, dims, camviz.ClassTarget(3, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := res.Raw("relu3", hessianProbe)
+	got, err := res.Raw("tokens", hessianProbe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maxAbsErr(flatten(want), make([]float32, len(flatten(want)))) == 0 {
+		t.Fatal("the Hessian-vector product at relu3 is 0: the probe would be vacuous")
+	}
+	if e := maxRelErr(flatten(got), flatten(want)); e > 1e-5 {
+		t.Errorf("Hessian-vector product on tokens differs from the feature map's by %g (relative)", e)
 	}
 }

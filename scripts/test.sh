@@ -23,7 +23,9 @@ step "go vet ./..."
 go vet ./...
 
 step "go test ./..."
-go test ./...
+# camviz/models generates the architecture sweep on first use (minutes on 2 cores; cached
+# in $CAMVIZ_CACHE or ~/.cache/camviz afterwards), beyond go test's default 10-minute limit.
+go test -timeout 30m ./...
 
 step "camviz Jupyter kernel for this checkout: go run ./kernels/install"
 go run ./kernels/install
