@@ -318,3 +318,54 @@ func TestTokenLayerHessianVector(t *testing.T) {
 		t.Errorf("Hessian-vector product on tokens differs from the feature map's by %g (relative)", e)
 	}
 }
+
+// TestLayerLayoutInference checks the inferred layouts by shape: tokens with 0, 1 or 2
+// leading tokens (plain, class token, DeiT's class and distillation tokens), non-square
+// pictures, and 4-D blocks in either layout.
+func TestLayerLayoutInference(t *testing.T) {
+	tokens := func(h, w, d int) camviz.LayerLayout {
+		return camviz.LayerLayout{Kind: camviz.LayoutTokens, TokenGrid: [2]int{h, w}, DropTokens: d}
+	}
+	for _, tc := range []struct {
+		dims          []int
+		image         [2]int
+		channelsFirst bool
+		want          camviz.LayerLayout
+	}{
+		{[]int{1, 196, 768}, [2]int{224, 224}, true, tokens(14, 14, 0)},
+		{[]int{1, 197, 768}, [2]int{224, 224}, true, tokens(14, 14, 1)},
+		{[]int{1, 198, 384}, [2]int{224, 224}, true, tokens(14, 14, 2)},
+		{[]int{2, 50, 64}, [2]int{112, 112}, false, tokens(7, 7, 1)},
+		{[]int{1, 393, 768}, [2]int{224, 448}, true, tokens(14, 28, 1)},
+		{[]int{1, 197, 768}, [2]int{}, true, tokens(14, 14, 1)}, // picture size unknown: square grids
+		{[]int{1, 768, 7, 7}, [2]int{224, 224}, true, camviz.LayerLayout{Kind: camviz.LayoutChannelsFirst}},
+		{[]int{1, 7, 7, 768}, [2]int{224, 224}, true, camviz.LayerLayout{Kind: camviz.LayoutChannelsLast}},
+		{[]int{1, 7, 7, 768}, [2]int{224, 224}, false, camviz.LayerLayout{Kind: camviz.LayoutChannelsLast}},
+		{[]int{1, 768, 7, 7}, [2]int{224, 224}, false, camviz.LayerLayout{Kind: camviz.LayoutChannelsFirst}},
+		{[]int{1, 8, 8, 8}, [2]int{64, 64}, true, camviz.LayerLayout{Kind: camviz.LayoutChannelsFirst}}, // both fit: the model's
+		{[]int{1, 4, 7, 8}, [2]int{128, 224}, true, camviz.LayerLayout{Kind: camviz.LayoutChannelsLast}},
+	} {
+		got, err := camviz.Config{ChannelsFirst: tc.channelsFirst}.LayerLayout("x", tc.dims, tc.image)
+		if err != nil || got != tc.want {
+			t.Errorf("%v on %v (channels-first model %v): %v, %v; want %v", tc.dims, tc.image, tc.channelsFirst, got, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		dims   []int
+		layout camviz.LayerLayout
+		want   string
+	}{
+		{[]int{1, 200, 64}, camviz.LayerLayout{}, "--tokens HxW"},
+		{[]int{1, 197, 64}, camviz.LayerLayout{Kind: camviz.LayoutTokens, TokenGrid: [2]int{13, 13}}, "--drop-tokens 28"},
+		{[]int{1, 197, 64}, camviz.LayerLayout{Kind: camviz.LayoutTokens, TokenGrid: [2]int{14, 14}, DropTokens: 2}, "197 tokens"},
+		{[]int{1, 197, 64}, camviz.LayerLayout{Kind: camviz.LayoutTokens, TokenGrid: [2]int{14, 0}}, "give both sizes"},
+		{[]int{1, 197, 64}, camviz.LayerLayout{Kind: camviz.LayoutChannelsLast}, "LayoutTokens"},
+		{[]int{1, 7, 7, 64}, camviz.LayerLayout{Kind: camviz.LayoutTokens}, "[batch, tokens, channels]"},
+		{[]int{1, 197, 64}, camviz.LayerLayout{Kind: camviz.LayoutKind(9)}, "unknown kind"},
+	} {
+		cfg := camviz.Config{LayerLayouts: map[string]camviz.LayerLayout{"x": tc.layout}}
+		if _, err := cfg.LayerLayout("x", tc.dims, [2]int{224, 224}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v with %+v: error %v, want one containing %q", tc.dims, tc.layout, err, tc.want)
+		}
+	}
+}
