@@ -19,6 +19,11 @@ type Config struct {
 	// rather than GoMLX's channels-last [batch, h, w, K]; they are transposed in the graph.
 	// The images are then taken as [batch, C, H, W] too.
 	ChannelsFirst bool
+	// LayerLayouts gives, by layer name, the layout of tapped activations that are not
+	// feature maps in the model's layout: vision-transformer tokens [batch, T, D] and
+	// channels-last blocks inside a channels-first model. Layers not listed are inferred
+	// (see [LayerLayout], [LayoutAuto]).
+	LayerLayouts map[string]LayerLayout
 
 	// AugSmooth is pytorch-grad-cam's aug_smooth: the batch is explained 6 times, as
 	// horizontal flip ∈ {no, yes} × brightness factor ∈ {0.9, 1, 1.1} (ttach's

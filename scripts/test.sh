@@ -23,7 +23,9 @@ step "go vet ./..."
 go vet ./...
 
 step "go test ./..."
-# -timeout 30m: camviz/cmd/camviz go-installs the command with -trimpath (minutes on a cold build cache)
+# -timeout 30m: camviz/cmd/camviz go-installs the command with -trimpath (minutes on a cold
+# build cache), and camviz/models generates the architecture sweep on first use (minutes on
+# 2 cores; cached in $CAMVIZ_CACHE or ~/.cache/camviz afterwards).
 go test -timeout 30m ./...
 
 step "camviz Jupyter kernel for this checkout: go run ./kernels/install"
