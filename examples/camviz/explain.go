@@ -53,13 +53,16 @@ type explainFlags struct {
 	input                           inputOptions
 }
 
-func runExplain(args []string, stdout io.Writer) error {
+// parseExplain parses and checks the flags of "camviz explain" (everything that needs
+// no file).
+func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []camviz.Method, target camviz.Target,
+	cmap *heatmap.Colormap, err error) {
 	names := make([]string, 0)
 	for _, m := range camviz.Methods() {
 		names = append(names, string(m))
 	}
 	fs := newFlagSet("explain", fmt.Sprintf(explainUsage, strings.Join(names, ", ")), stdout)
-	var f explainFlags
+	f = &explainFlags{}
 	fs.StringVar(&f.model, "model", "", "ONNX file or camviz model folder (required)")
 	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image or float32 .npy array in the model's layout (required)")
 	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; required)")
@@ -74,10 +77,15 @@ func runExplain(args []string, stdout io.Writer) error {
 	fs.StringVar(&f.input.mean, "mean", "", "per-channel mean subtracted from a picture (one value or one per channel)")
 	fs.StringVar(&f.input.std, "std", "", "per-channel standard deviation dividing a picture")
 	if err := fs.parse(args); err != nil {
-		return err
+		return nil, nil, target, nil, err
 	}
 	fs.Visit(func(fl *flag.Flag) { f.classSet = f.classSet || fl.Name == "class" })
-	methods, target, cmap, err := f.check()
+	methods, target, cmap, err = f.check()
+	return f, methods, target, cmap, err
+}
+
+func runExplain(args []string, stdout io.Writer) error {
+	f, methods, target, cmap, err := parseExplain(args, stdout)
 	if err != nil {
 		return err
 	}
