@@ -74,13 +74,16 @@ type explainFlags struct {
 	layout                          layoutFlags
 }
 
-func runExplain(args []string, stdout, stderr io.Writer) error {
+// parseExplain parses and checks the flags of "camviz explain" (everything that needs
+// no file).
+func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []camviz.Method, target camviz.Target,
+	cmap *heatmap.Colormap, err error) {
 	names := make([]string, 0)
 	for _, m := range camviz.Methods() {
 		names = append(names, string(m))
 	}
 	fs := newFlagSet("explain", fmt.Sprintf(explainUsage, strings.Join(names, ", ")), stdout)
-	var f explainFlags
+	f = &explainFlags{}
 	fs.StringVar(&f.model, "model", "", "ONNX file, camviz model folder or shipped model name (required)")
 	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image, float32 .npy array in the model's layout, or a folder or glob of pictures (required)")
 	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; default: the model's last)")
@@ -98,10 +101,15 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.batch, "batch", 16, "pictures per batch with a folder or glob --input")
 	f.layout.register(fs)
 	if err := fs.parse(args); err != nil {
-		return err
+		return nil, nil, target, nil, err
 	}
 	fs.Visit(func(fl *flag.Flag) { f.classSet = f.classSet || fl.Name == "class" })
-	methods, target, cmap, err := f.check()
+	methods, target, cmap, err = f.check()
+	return f, methods, target, cmap, err
+}
+
+func runExplain(args []string, stdout, stderr io.Writer) error {
+	f, methods, target, cmap, err := parseExplain(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -124,7 +132,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return explainMany(&f, m, many, methods, target, cmap, stdout, stderr)
+		return explainMany(f, m, many, methods, target, cmap, stdout, stderr)
 	}
 	in, err := loadInput(f.inputPath, m, f.input)
 	if err != nil {
