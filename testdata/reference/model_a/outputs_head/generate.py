@@ -78,6 +78,7 @@ def targets_for(tag):
 
 def main():
     model = load_model()
+    model64 = load_model().double()
     x1 = torch.from_numpy(np.load(os.path.join(MODEL, "input_nchw.npy")))
     x2 = torch.from_numpy(np.load(os.path.join(MODEL, "input_b2_nchw.npy")))
     runs = [("relu3", "relu3", x1, ["cls3", "argmax", "softmax3"]),
@@ -109,6 +110,13 @@ def main():
             final = cam(x.clone(), targets_for(tag))
             save(out_dir, f"FullGrad_{tag}_raw", raws[0][:, 0])
             save(out_dir, f"FullGrad_{tag}_final", final)
+            # The same library code on the model and input in float64 (see README.md: the
+            # float32 run is ill-conditioned where a bias term's channel has one live position).
+            cam = pgc.FullGrad(model64, [])
+            raws = record(cam, "compute_cam_per_layer")
+            final = cam(x.clone().double(), targets_for(tag))
+            save(out_dir, f"FullGrad_{tag}_raw64", raws[0][:, 0])
+            save(out_dir, f"FullGrad_{tag}_final64", final)
     # Sobel baseline on a uint8 RGB rendering of the input: v = clip(round(127.5·(x+1)), 0, 255).
     img = np.uint8(np.clip(np.round(127.5 * (x1[0].numpy().transpose(1, 2, 0) + 1)), 0, 255))
     save("sobel", "image_uint8_as_float", img)
