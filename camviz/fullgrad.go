@@ -62,6 +62,29 @@ func FullGrad(images, inputGrads *graph.Node, sites []BiasSite) (*graph.Node, er
 	return raw, nil
 }
 
+// Names of FullGrad's extra outputs ([Result.Extra]), one value per example.
+const (
+	FullGradInputTotal = "input_total" // Σ x ⊙ ∂y/∂x
+	FullGradBiasTotal  = "bias_total"  // Σ_sites Σ_k b_k · Σ_positions ∂y/∂z_k
+)
+
+// FullGradTotals returns the two sides of FullGrad's completeness, per example [batch]:
+// the input term Σ x ⊙ ∂y/∂x and the bias term Σ_sites Σ_k b_k·Σ_ij ∂y/∂z_k(i,j), before
+// any absolute value or scaling. For a network of ReLUs, max pooling, convolutions,
+// linear layers and inference batch norms, y = input + bias + (biases not declared with
+// [BiasTap], e.g. the classifier's), exactly (Srinivas & Fleuret 2019, Eq. 2); for a
+// bias-free linear model, y = input.
+func FullGradTotals(images, inputGrads *graph.Node, sites []BiasSite) (input, bias *graph.Node) {
+	input = graph.ReduceSum(graph.Mul(images, inputGrads), 1, 2, 3)
+	bias = graph.ZerosLike(input)
+	for _, s := range sites {
+		perChannel := graph.ReduceSum(s.Grads, 1, 2) // [batch, K]
+		b := graph.InsertAxes(graph.ConvertDType(s.Bias, perChannel.DType()), 0)
+		bias = graph.Add(bias, graph.ConvertDType(graph.ReduceSum(graph.Mul(perChannel, b), 1), input.DType()))
+	}
+	return input, bias
+}
+
 var fullGradMethod = mustRegister(MethodDef{
 	Name:  MethodFullGrad,
 	Needs: Needs{WholeModel: true, InputGradient: true, BiasGradients: true},
@@ -74,6 +97,8 @@ var fullGradMethod = mustRegister(MethodDef{
 		if err != nil {
 			return Outputs{}, err
 		}
-		return Outputs{Raw: raw}, nil
+		inputTotal, biasTotal := FullGradTotals(in.ImagesNHWC, in.InputGrads, in.Biases)
+		return Outputs{Raw: raw, Extra: map[string]*graph.Node{
+			FullGradInputTotal: inputTotal, FullGradBiasTotal: biasTotal}}, nil
 	},
 })
