@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/camviz/camviz/camviz/backends"
+)
+
+const layersUsage = `Usage: camviz layers --model FILE [--input-shape DIMS]
+
+Lists every tapped layer (activation) of the model with its shape and dtype, in graph
+order. Layers marked * are 4-D activations that CAM methods can explain; give their names
+to "camviz explain --layer". ONNX layers are named by their ONNX output names (a leading
+"/" may be given or left out).
+
+Flags:
+`
+
+func runLayers(args []string, stdout io.Writer) error {
+	fs := newFlagSet("layers", layersUsage, stdout)
+	modelPath := fs.String("model", "", "ONNX file or camviz model folder (required)")
+	shape := fs.String("input-shape", "", "input dimensions in the model's layout: N,C,H,W for ONNX models, N,H,W,C for\n"+
+		"zoo models (default: one image of the model's input size)")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	m, err := loadModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	dims := m.InputDims(1)
+	if *shape != "" {
+		if dims, err = parseInts("input-shape", *shape, 0); err != nil {
+			return err
+		}
+		if err := m.CheckInput(dims); err != nil {
+			return usagef("--input-shape: %v", err)
+		}
+	}
+	backend, err := backends.New()
+	if err != nil {
+		return err
+	}
+	taps, err := m.Taps(backend, dims...)
+	if err != nil {
+		return err
+	}
+	explainable := map[string]bool{}
+	for _, l := range m.Layers {
+		explainable[l] = true
+	}
+	fmt.Fprintf(stdout, "model %s: %s, input %s %v, %d classes, %d taps\n", *modelPath, m.Spec.Arch,
+		layoutName(m), dims, m.Spec.NumClasses, len(taps))
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	for _, t := range taps {
+		mark := " "
+		if explainable[t.Name] || (len(t.Shape) == 4 && strings.HasPrefix(t.DType, "Float")) {
+			mark = "*"
+		}
+		fmt.Fprintf(tw, "%s %s\t%v\t%s\n", mark, t.Name, t.Shape, t.DType)
+	}
+	return tw.Flush()
+}
