@@ -39,6 +39,8 @@ type Config struct {
 	// [Result.GuidedGradCAM] available. The model must use camviz.ReLU.
 	GuidedBackprop bool
 
+	// RandomSeed seeds RandomCAM's weights (the same seed gives the same weights).
+	RandomSeed int64
 	// KPCA configures KPCA-CAM's kernel (scikit-learn's names and defaults; the zero value
 	// is pytorch-grad-cam's sigmoid kernel with γ = 1/channels).
 	KPCA KPCAOptions
