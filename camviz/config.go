@@ -39,6 +39,8 @@ type Config struct {
 	// [Result.GuidedGradCAM] available. The model must use camviz.ReLU.
 	GuidedBackprop bool
 
+	// Finer configures FinerCAM's comparison (α and the ranks of the compared classes).
+	Finer FinerOptions
 	// RandomSeed seeds RandomCAM's weights (the same seed gives the same weights).
 	RandomSeed int64
 	// KPCA configures KPCA-CAM's kernel (scikit-learn's names and defaults; the zero value

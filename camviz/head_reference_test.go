@@ -140,3 +140,55 @@ func TestHeadReference(t *testing.T) {
 		}
 	})
 }
+
+// TestFinerCAMReference compares Finer-CAM (over Grad-CAM) with pytorch-grad-cam HEAD:
+// the argmax as main class, a requested class (the library's target_idx), other ranks
+// and α, relu2, and the batch of two.
+func TestFinerCAMReference(t *testing.T) {
+	cases := []struct {
+		dir, layer, tag, input string
+		target                 camviz.Target
+		opts                   camviz.FinerOptions
+	}{
+		{"relu3", "relu3", "argmax", "input_nchw.npy", camviz.ArgmaxTarget(), camviz.FinerOptions{}},
+		{"relu3", "relu3", "idx3", "input_nchw.npy", camviz.ClassTarget(3), camviz.FinerOptions{}},
+		{"relu3", "relu3", "idx3_r12_a05", "input_nchw.npy", camviz.ClassTarget(3),
+			camviz.FinerOptions{Alpha: 0.5, Comparisons: []int{1, 2}}},
+		{"relu2", "relu2", "argmax", "input_nchw.npy", camviz.ArgmaxTarget(), camviz.FinerOptions{}},
+		{"relu3_batch2", "relu3", "argmax", "input_b2_nchw.npy", camviz.ArgmaxTarget(), camviz.FinerOptions{}},
+	}
+	m := camviz.MethodFinerCAM
+	for _, c := range cases {
+		t.Run(c.dir+"/"+c.tag, func(t *testing.T) {
+			res := explainWith(t, c.input, camviz.Config{Layers: []string{c.layer},
+				Methods: []camviz.Method{m, camviz.MethodGradCAM}, Finer: c.opts}, c.target)
+			prefix := "FinerCAM_" + c.tag
+			raw, _ := res.Raw(c.layer, m)
+			w, _ := res.Weights(c.layer, m)
+			final, _ := res.Final(c.layer, m)
+			for _, chk := range []struct {
+				kind      string
+				got, want []float32
+				err       func(a, b []float32) float64
+			}{
+				{"raw", flatten(raw), readHead(t, c.dir, prefix+"_raw.npy").Data, maxRelErr},
+				{"weights", flatWeights(w), readHead(t, c.dir, prefix+"_weights.npy").Data, maxRelErr},
+				{"final", flatten(final), readHead(t, c.dir, prefix+"_final.npy").Data, maxAbsErr},
+			} {
+				e := chk.err(chk.got, chk.want)
+				recordHeadErr(m, chk.kind, e)
+				if e > headTolerance {
+					t.Errorf("%s %s: max error %.3g", prefix, chk.kind, e)
+				}
+			}
+			// The comparison changes the map: it is not Grad-CAM of the class.
+			g, _ := res.Weights(c.layer, camviz.MethodGradCAM)
+			if e := maxRelErr(flatWeights(w), flatWeights(g)); e < 1e-2 {
+				t.Errorf("Finer-CAM weights equal Grad-CAM's to %.3g", e)
+			}
+		})
+	}
+	t.Logf("largest error vs pytorch-grad-cam HEAD: FinerCAM raw %.3g, weights %.3g, final %.3g",
+		headErrors.max[fmt.Sprintf("%-12s %-8s", m, "raw")], headErrors.max[fmt.Sprintf("%-12s %-8s", m, "weights")],
+		headErrors.max[fmt.Sprintf("%-12s %-8s", m, "final")])
+}
