@@ -192,3 +192,41 @@ func TestFinerCAMReference(t *testing.T) {
 		headErrors.max[fmt.Sprintf("%-12s %-8s", m, "raw")], headErrors.max[fmt.Sprintf("%-12s %-8s", m, "weights")],
 		headErrors.max[fmt.Sprintf("%-12s %-8s", m, "final")])
 }
+
+// TestRefineCAMReference compares Result.FinalRefine over relu2 and relu3 with
+// pytorch-grad-cam HEAD's RefineCAM (bases Grad-CAM++ and Grad-CAM; class 3, argmax and
+// the batch of two): finals within 1e-4 absolute.
+func TestRefineCAMReference(t *testing.T) {
+	layers := []string{"relu2", "relu3"}
+	cases := []struct {
+		dir, tag, input string
+		target          camviz.Target
+	}{
+		{"relu2+relu3", "cls3", "input_nchw.npy", camviz.ClassTarget(3)},
+		{"relu2+relu3", "argmax", "input_nchw.npy", camviz.ArgmaxTarget()},
+		{"relu2+relu3_batch2", "cls3_cls5", "input_b2_nchw.npy", camviz.ClassTarget(3, 5)},
+	}
+	for _, c := range cases {
+		res := explainWith(t, c.input, camviz.Config{Layers: layers,
+			Methods: []camviz.Method{camviz.MethodGradCAMPlusPlus, camviz.MethodGradCAM}}, c.target)
+		for _, base := range []camviz.Method{camviz.MethodGradCAMPlusPlus, camviz.MethodGradCAM} {
+			name := fmt.Sprintf("RefineCAM_%s_%s_final.npy", base, c.tag)
+			if c.dir == "relu2+relu3_batch2" && base != camviz.RefineCAMBase {
+				continue
+			}
+			got, err := res.FinalRefine(layers, base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := maxAbsErr(flatten(got), readHead(t, c.dir, name).Data)
+			recordHeadErr("RefineCAM", "final", e)
+			if e > headTolerance {
+				t.Errorf("%s/%s: final max abs error %.3g", c.dir, name, e)
+			}
+		}
+	}
+	if _, err := (&camviz.Result{}).FinalRefine(nil, camviz.MethodGradCAM); err == nil {
+		t.Error("no layers: want an error")
+	}
+	t.Logf("largest error vs pytorch-grad-cam HEAD: RefineCAM final %.3g", headErrors.max[fmt.Sprintf("%-12s %-8s", "RefineCAM", "final")])
+}

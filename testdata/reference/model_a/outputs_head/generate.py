@@ -132,6 +132,13 @@ def main():
         save(out_dir, f"FinerCAM_{tag}_raw", raws[0])
         save(out_dir, f"FinerCAM_{tag}_weights", weights[0])
         save(out_dir, f"FinerCAM_{tag}_final", final)
+    # RefineCAM: the product of the base method's per-layer finals, min-max scaled.
+    for tag in ["cls3", "argmax"]:
+        for base_name, base in [("GradCAMPlusPlus", pgc.GradCAMPlusPlus), ("GradCAM", pgc.GradCAM)]:
+            cam = pgc.RefineCAM(model, [model.relu2, model.relu3], base_method=base)
+            save("relu2+relu3", f"RefineCAM_{base_name}_{tag}_final", cam(x1.clone(), targets_for(tag)))
+    cam = pgc.RefineCAM(model, [model.relu2, model.relu3])
+    save("relu2+relu3_batch2", "RefineCAM_GradCAMPlusPlus_cls3_cls5_final", cam(x2.clone(), targets_for("cls3_cls5")))
     # Sobel baseline on a uint8 RGB rendering of the input: v = clip(round(127.5·(x+1)), 0, 255).
     img = np.uint8(np.clip(np.round(127.5 * (x1[0].numpy().transpose(1, 2, 0) + 1)), 0, 255))
     save("sobel", "image_uint8_as_float", img)
