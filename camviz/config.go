@@ -44,6 +44,14 @@ type Config struct {
 	// [Result.GuidedGradCAM] available. The model must use camviz.ReLU.
 	GuidedBackprop bool
 
+	// Finer configures FinerCAM's comparison (α and the ranks of the compared classes).
+	Finer FinerOptions
+	// RandomSeed seeds RandomCAM's weights (the same seed gives the same weights).
+	RandomSeed int64
+	// KPCA configures KPCA-CAM's kernel (scikit-learn's names and defaults; the zero value
+	// is pytorch-grad-cam's sigmoid kernel with γ = 1/channels).
+	KPCA KPCAOptions
+
 	// ChunkSize is the number of perturbed forward passes that Score-CAM and Ablation-CAM
 	// evaluate together (their B·K passes run in fixed-size chunks inside the graph, one
 	// chunk after the other). 0 chooses the largest chunk that fits MemoryBudget;
@@ -52,6 +60,15 @@ type Config struct {
 	// MemoryBudget bounds, in bytes, the estimated peak memory of the explanation graph
 	// when it runs chunked passes (see [MemoryEstimate]); 0 means DefaultMemoryBudget.
 	MemoryBudget int64
+
+	// MaxCompiledGraphs bounds the compiled explanation graphs the Explainer keeps: one
+	// per input shape and target kind (argmax; class and softmax targets, whatever the
+	// classes, which are a graph input; each FuncTarget by name). When a new one would
+	// exceed it, the least recently used is freed and compiled again if needed later
+	// (compiling costs about as much as a few Explain calls). 0 means
+	// DefaultMaxCompiledGraphs (16); negative is an error. Without a bound every new
+	// image size kept its graph forever, and GoMLX refused the 33rd.
+	MaxCompiledGraphs int
 }
 
 // memoryBudget returns the budget in bytes.
@@ -88,6 +105,10 @@ func (c Config) validate() error {
 	if c.ChunkSize < 0 {
 		return fmt.Errorf("camviz: Config.ChunkSize is %d: give a positive number of forward passes per chunk, "+
 			"or 0 to choose it from Config.MemoryBudget", c.ChunkSize)
+	}
+	if c.MaxCompiledGraphs < 0 {
+		return fmt.Errorf("camviz: Config.MaxCompiledGraphs is %d: give a positive number of graphs to keep, or 0 for the default (%d)",
+			c.MaxCompiledGraphs, DefaultMaxCompiledGraphs)
 	}
 	if c.MemoryBudget < 0 {
 		return fmt.Errorf("camviz: Config.MemoryBudget is %d bytes: give a positive budget, or 0 for the default (%d bytes)",

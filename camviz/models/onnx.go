@@ -115,7 +115,7 @@ func LoadONNXOptions(path string, opts ONNXOptions) (*Model, error) {
 	defer backend.Finalize()
 	taps, err := camviz.ListTaps(backend, store, m.Fn, 1, c, h, w)
 	if err != nil {
-		if diag := net.diagnose(backend, store); diag != nil {
+		if diag := net.diagnose(backend, store, og.buildDims); diag != nil {
 			return nil, fmt.Errorf("models.LoadONNX(%s): %w", path, diag)
 		}
 		return nil, fmt.Errorf("models.LoadONNX(%s): building the graph for input [1 %d %d %d]: %w", path, c, h, w, err)
@@ -164,7 +164,7 @@ type onnxNet struct {
 func (n *onnxNet) build(scope *model.Scope, images *graph.Node) *graph.Node {
 	g := images.Graph()
 	og := n.graph
-	nodes := n.model.CallGraph(scope, g, map[string]*graph.Node{og.input: images}, og.outputs...)
+	nodes := n.callGraph(scope, images, og.outputs...)
 	var logits *graph.Node
 	replaced := map[string]*graph.Node{}
 	score := og.scoreOrFirst()
