@@ -42,6 +42,7 @@ type options struct {
 	Torch     bool
 	MD        string // Markdown output file
 	Profile   string // CPU profile file
+	Soak      int    // Explain calls of the soak rows (soak.go); 0 skips them
 }
 
 func defaultOptions() options {
@@ -74,6 +75,7 @@ func main() {
 	flag.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
 	flag.StringVar(&opts.MD, "md", "", "also write the table as Markdown to this file")
 	flag.StringVar(&opts.Profile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	flag.IntVar(&opts.Soak, "soak", 1000, "Explain calls on one Explainer for the soak rows (RSS every 100 calls); 0 skips them")
 	flag.Parse()
 	set := map[string]bool{}
 	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -97,6 +99,9 @@ func main() {
 		}
 		if !set["scorecam"] {
 			opts.ScoreCAM = false
+		}
+		if !set["soak"] {
+			opts.Soak = 200
 		}
 	}
 	if opts.Reps < 1 || opts.Warmup < 0 || opts.ScoreReps < 1 {
