@@ -233,3 +233,24 @@ func TestIndexAtomic(t *testing.T) {
 		t.Fatal("writing into a missing folder succeeded")
 	}
 }
+
+// TestTrimError checks that a long error from deep inside GoMLX (here shaped like the
+// probe's ~500-character unsupported-op message) is cut to its start and its end, and
+// that short ones and CAMVIZ_VERBOSE=1 keep everything.
+func TestTrimError(t *testing.T) {
+	long := "--model m.onnx: models.LoadONNX(m.onnx): building the graph for input [1 3 32 32]: " +
+		strings.Repeat("failed to build graph: while converting node #17 (op_type=\"Foo\"): github.com/gomlx/onnx-gomlx/onnx.(*Model).convertNode; ", 6) +
+		"unsupported op type \"Foo\" in node \"/foo/Foo\""
+	got := trimError(long)
+	if len(got) > maxErrorLen+80 || !strings.HasPrefix(got, "--model m.onnx: models.LoadONNX(m.onnx)") ||
+		!strings.Contains(got, `unsupported op type "Foo" in node "/foo/Foo"`) || !strings.Contains(got, "CAMVIZ_VERBOSE=1") {
+		t.Errorf("trimmed to %d bytes: %q", len(got), got)
+	}
+	if short := "--class 6: the model has 6 classes, 0 to 5"; trimError(short) != short {
+		t.Errorf("a short message changed: %q", trimError(short))
+	}
+	t.Setenv("CAMVIZ_VERBOSE", "1")
+	if trimError(long) != long {
+		t.Errorf("CAMVIZ_VERBOSE=1 still trimmed")
+	}
+}
