@@ -23,7 +23,10 @@ step "go vet ./..."
 go vet ./...
 
 step "go test ./..."
-go test ./...
+# -timeout 30m: camviz/cmd/camviz go-installs the command with -trimpath (minutes on a cold
+# build cache), and camviz/models generates the architecture sweep on first use (minutes on
+# 2 cores; cached in $CAMVIZ_CACHE or ~/.cache/camviz afterwards).
+go test -timeout 30m ./...
 
 # The race detector on the packages that run work concurrently. -d=checkptr=0: -race
 # turns on the checkptr instrumentation, which aborts inside compute's AVX-512 matrix
