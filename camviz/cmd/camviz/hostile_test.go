@@ -256,3 +256,27 @@ func TestTrimError(t *testing.T) {
 		t.Errorf("CAMVIZ_VERBOSE=1 still trimmed")
 	}
 }
+
+// TestPrepareOut checks --out before anything is computed, without creating it: a
+// missing folder under a writable one passes and is not created yet; under a file, or
+// under /proc, it is refused; an existing folder's stale index.html is removed.
+func TestPrepareOut(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "a", "b")
+	if err := prepareOut(missing); err != nil {
+		t.Fatalf("a missing folder under a writable one: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
+		t.Errorf("prepareOut created %s before anything was computed", filepath.Join(dir, "a"))
+	}
+	file := writeFile(t, filepath.Join(dir, "f"), []byte("x"))
+	for _, bad := range []string{file, filepath.Join(file, "sub"), "/proc/camviz-out/x"} {
+		if err := prepareOut(bad); err == nil {
+			t.Errorf("--out %s accepted", bad)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("probe files left behind: %v", entries)
+	}
+}

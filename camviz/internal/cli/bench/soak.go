@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/camviz/camviz/camviz"
@@ -65,7 +66,12 @@ func soakRows(calls int, backend compute.Backend) ([]row, error) {
 		if i%soakEvery != 0 {
 			continue
 		}
+		// Two collections empty sync.Pool's victim cache (the backend's pooled buffers),
+		// and FreeOSMemory hands the freed pages back, so the RSS is the live memory
+		// rather than whatever the scavenger has not returned yet.
 		runtime.GC()
+		runtime.GC()
+		debug.FreeOSMemory()
 		rss, err := currentRSS()
 		if err != nil {
 			return nil, err
