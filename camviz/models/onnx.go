@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/tailslack"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -112,6 +113,7 @@ func LoadONNXOptions(path string, opts ONNXOptions) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models.LoadONNX: %w", err)
 	}
+	_ = tailslack.Install(backend) // the SIMD tail fault (camviz/tailslack) if the graph is run
 	defer backend.Finalize()
 	taps, err := camviz.ListTaps(backend, store, m.Fn, 1, c, h, w)
 	if err != nil {
