@@ -19,6 +19,11 @@ type Config struct {
 	// rather than GoMLX's channels-last [batch, h, w, K]; they are transposed in the graph.
 	// The images are then taken as [batch, C, H, W] too.
 	ChannelsFirst bool
+	// LayerLayouts gives, by layer name, the layout of tapped activations that are not
+	// feature maps in the model's layout: vision-transformer tokens [batch, T, D] and
+	// channels-last blocks inside a channels-first model. Layers not listed are inferred
+	// (see [LayerLayout], [LayoutAuto]).
+	LayerLayouts map[string]LayerLayout
 
 	// AugSmooth is pytorch-grad-cam's aug_smooth: the batch is explained 6 times, as
 	// horizontal flip ∈ {no, yes} × brightness factor ∈ {0.9, 1, 1.1} (ttach's
@@ -38,6 +43,14 @@ type Config struct {
 	// [ReLU]s are [GuidedReLU]s) and makes [Result.GuidedBackprop] and
 	// [Result.GuidedGradCAM] available. The model must use camviz.ReLU.
 	GuidedBackprop bool
+
+	// Finer configures FinerCAM's comparison (α and the ranks of the compared classes).
+	Finer FinerOptions
+	// RandomSeed seeds RandomCAM's weights (the same seed gives the same weights).
+	RandomSeed int64
+	// KPCA configures KPCA-CAM's kernel (scikit-learn's names and defaults; the zero value
+	// is pytorch-grad-cam's sigmoid kernel with γ = 1/channels).
+	KPCA KPCAOptions
 
 	// ChunkSize is the number of perturbed forward passes that Score-CAM and Ablation-CAM
 	// evaluate together (their B·K passes run in fixed-size chunks inside the graph, one

@@ -36,9 +36,9 @@ func LoadImage(path string, h, w int) ([]float32, error) {
 	if h < 0 || w < 0 || (h == 0) != (w == 0) {
 		return nil, fmt.Errorf("datasets.LoadImage(%q): size %dx%d, want both positive or both 0 (keep size)", path, h, w)
 	}
-	if h*w > MaxPixels || h > MaxPixels || w > MaxPixels {
+	if w > 0 && h > MaxPixels/w {
 		return nil, fmt.Errorf("datasets.LoadImage(%q): resizing to %dx%d is %d pixels, over the limit of %d (datasets.MaxPixels)",
-			path, h, w, h*w, MaxPixels)
+			path, h, w, int64(h)*int64(w), MaxPixels)
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -48,6 +48,12 @@ func LoadImage(path string, h, w int) ([]float32, error) {
 	if info, err := f.Stat(); err == nil && info.IsDir() {
 		return nil, fmt.Errorf("datasets.LoadImage(%q): a folder, not a picture file", path)
 	}
+	return decodeImage(f, path, h, w)
+}
+
+// decodeImage is LoadImage on an open file (name is for messages): it reads the size
+// from the header, checks it against MaxPixels, then decodes and resizes.
+func decodeImage(f io.ReadSeeker, path string, h, w int) ([]float32, error) {
 	cfg, format, err := image.DecodeConfig(f)
 	if err != nil {
 		return nil, fmt.Errorf("datasets.LoadImage(%q): decoding (PNG and JPEG are supported): %w", path, err)
@@ -61,6 +67,10 @@ func LoadImage(path string, h, w int) ([]float32, error) {
 	img, format, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("datasets.LoadImage(%q): decoding (PNG and JPEG are supported): %w", path, err)
+	}
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return nil, fmt.Errorf("datasets.LoadImage(%q, %s): the header says %dx%d but the picture is %dx%d",
+			path, format, cfg.Width, cfg.Height, b.Dx(), b.Dy())
 	}
 	pix, ih, iw := FromImage(img)
 	if h == 0 || (h == ih && w == iw) {

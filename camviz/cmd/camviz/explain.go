@@ -48,6 +48,13 @@ _2, _3, …), with DIR/index.html linking them all.
 --out is checked before anything is computed; index.html is written last, whole.
 Pictures over 64 Mpx (from their header) are refused before decoding.
 
+Vision transformers: a layer of tokens [N,T,D] is mapped to an h×w grid as
+pytorch-grad-cam's reshape_transform does (the leading class/distillation tokens
+dropped); the grid is inferred when exactly one of T, T-1, T-2 tokens fits the picture's
+aspect ratio, else give --tokens HxW (and --drop-tokens N). Channels-last blocks
+[N,h,w,C] inside an NCHW model (Swin, ConvNeXt) are recognised by their shape, or
+marked with --channels-last. "camviz layers" shows the layout each layer gets.
+
 Methods (case-insensitive; "all" for every one that applies at each layer: CAM only
 where the classifier's weights match the layer, the others everywhere): ` + "%s" + `
 
@@ -64,15 +71,19 @@ type explainFlags struct {
 	input                           inputOptions
 	format                          string // png, npy or both
 	batch                           int    // pictures per batch for a folder or glob
+	layout                          layoutFlags
 }
 
-func runExplain(args []string, stdout, stderr io.Writer) error {
+// parseExplain parses and checks the flags of "camviz explain" (everything that needs
+// no file).
+func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []camviz.Method, target camviz.Target,
+	cmap *heatmap.Colormap, err error) {
 	names := make([]string, 0)
 	for _, m := range camviz.Methods() {
 		names = append(names, string(m))
 	}
 	fs := newFlagSet("explain", fmt.Sprintf(explainUsage, strings.Join(names, ", ")), stdout)
-	var f explainFlags
+	f = &explainFlags{}
 	fs.StringVar(&f.model, "model", "", "ONNX file, camviz model folder or shipped model name (required)")
 	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image, float32 .npy array in the model's layout, or a folder or glob of pictures (required)")
 	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; default: the model's last)")
@@ -88,11 +99,17 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.input.std, "std", "", "per-channel standard deviation dividing a picture")
 	fs.StringVar(&f.format, "format", "both", "files per map: png (overlays), npy (arrays) or both")
 	fs.IntVar(&f.batch, "batch", 16, "pictures per batch with a folder or glob --input")
+	f.layout.register(fs)
 	if err := fs.parse(args); err != nil {
-		return err
+		return nil, nil, target, nil, err
 	}
 	fs.Visit(func(fl *flag.Flag) { f.classSet = f.classSet || fl.Name == "class" })
-	methods, target, cmap, err := f.check()
+	methods, target, cmap, err = f.check()
+	return f, methods, target, cmap, err
+}
+
+func runExplain(args []string, stdout, stderr io.Writer) error {
+	f, methods, target, cmap, err := parseExplain(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -115,7 +132,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return explainMany(&f, m, many, methods, target, cmap, stdout, stderr)
+		return explainMany(f, m, many, methods, target, cmap, stdout, stderr)
 	}
 	in, err := loadInput(f.inputPath, m, f.input)
 	if err != nil {
@@ -130,6 +147,16 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := checkLayers(m, backend, in.dims, f.layers); err != nil {
 		return err
+	}
+	// newExplainer explains layers with methods, each layer in its layout (tokens,
+	// channels-last blocks; --tokens, --drop-tokens, --channels-last).
+	newExplainer := func(layers []string, methods ...camviz.Method) (*camviz.Explainer, error) {
+		cfg := m.Config(layers, methods...)
+		var err error
+		if cfg.LayerLayouts, err = f.layout.layouts(cfg.Layers); err != nil {
+			return nil, err
+		}
+		return camviz.NewExplainer(backend, m.Store, m.Fn, cfg)
 	}
 	folders, notes := layerFolders(f.layers)
 	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders, format: f.format}
@@ -148,7 +175,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 				}
 			}
 			if len(camLayers) > 0 {
-				ex, err := m.Explainer(backend, camLayers, camviz.MethodCAM)
+				ex, err := newExplainer(camLayers, camviz.MethodCAM)
 				if err != nil {
 					return usageError{err}
 				}
@@ -161,7 +188,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	for _, note := range notes {
 		fmt.Fprintln(stdout, note)
 	}
-	ex, err := m.Explainer(backend, f.layers, mainMethods...)
+	ex, err := newExplainer(f.layers, mainMethods...)
 	if err != nil {
 		return usageError{err}
 	}
@@ -249,7 +276,8 @@ func dedup[T comparable](xs []T) []T {
 	return out
 }
 
-// checkLayers checks that every --layer is a 4-D activation of the model.
+// checkLayers checks that every --layer is a 4-D activation (feature map) or a 3-D one
+// (tokens) of the model.
 func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []string) error {
 	taps, err := m.Taps(backend, dims...)
 	if err != nil {
@@ -264,8 +292,8 @@ func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []
 		if !ok {
 			return usagef("--layer %q is not a layer of the model (camviz layers --model FILE lists them)", l)
 		}
-		if len(t.Shape) != 4 {
-			return usagef("--layer %q has shape %v; CAM methods explain 4-D activations (marked * by camviz layers)", l, t.Shape)
+		if len(t.Shape) != 4 && len(t.Shape) != 3 {
+			return usagef("--layer %q has shape %v; CAM methods explain feature maps and tokens (marked * by camviz layers)", l, t.Shape)
 		}
 	}
 	return nil
