@@ -309,14 +309,38 @@ func report(w io.Writer, m *models.Model, res *camviz.Result, out string) {
 	fmt.Fprintf(w, "maps written to %s (open %s)\n", out, joinPath(out, "index.html"))
 }
 
-// defaultLayers sets --layer to the model's last explainable layer when none was given.
+// defaultLayers sets --layer, when none was given, to the model's last explainable layer
+// that still has a spatial extent: the last of Model.Layers whose activation is larger than
+// 1×1 (so an ONNX model's global-average-pooling output is passed over).
 func (f *explainFlags) defaultLayers(m *models.Model) error {
 	if len(f.layers) > 0 {
 		return nil
 	}
-	if len(m.Layers) == 0 {
-		return usagef("--layer is required: the model names no layer to explain by default (camviz layers --model %s lists them)", f.model)
+	backend, err := backends.New()
+	if err != nil {
+		return err
 	}
-	f.layers = stringList{m.Layers[len(m.Layers)-1]}
-	return nil
+	taps, err := m.Taps(backend, m.InputDims(1)...)
+	if err != nil {
+		return err
+	}
+	shapes := map[string][]int{}
+	for _, t := range taps {
+		shapes[t.Name] = t.Shape
+	}
+	for i := len(m.Layers) - 1; i >= 0; i-- {
+		s := shapes[m.LayerName(m.Layers[i])]
+		if len(s) != 4 {
+			continue
+		}
+		h, w := s[1], s[2] // [N, h, w, K]
+		if m.ChannelsFirst {
+			h, w = s[2], s[3] // [N, K, h, w]
+		}
+		if h*w > 1 {
+			f.layers = stringList{m.Layers[i]}
+			return nil
+		}
+	}
+	return usagef("--layer is required: the model names no layer to explain by default (camviz layers --model %s lists them)", f.model)
 }
