@@ -2,19 +2,25 @@ package main
 
 import (
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/camviz/camviz/camviz/models"
 )
 
-// loadModel reads --model: a camviz model folder (models.Load) or an ONNX file
-// (models.LoadONNX).
+// loadModel reads --model: a camviz model folder (models.Load), an ONNX file
+// (models.LoadONNX) or, when no such file exists, the name of a model shipped with camviz
+// (models.LoadShipped; camviz models lists them).
 func loadModel(path string) (*models.Model, error) {
 	if path == "" {
-		return nil, usagef("--model is required: an ONNX file or a camviz model folder")
+		return nil, usagef("--model is required: an ONNX file, a camviz model folder or a shipped model (%s)", strings.Join(models.ShippedNames(), ", "))
 	}
 	info, err := os.Stat(path)
+	if err != nil && slices.Contains(models.ShippedNames(), path) {
+		return models.LoadShipped(path)
+	}
 	if err != nil {
-		return nil, usagef("--model %s: no such file or folder", path)
+		return nil, usagef("--model %s: no such file or folder, nor a shipped model (%s)", path, strings.Join(models.ShippedNames(), ", "))
 	}
 	var m *models.Model
 	if info.IsDir() {

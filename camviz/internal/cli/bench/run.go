@@ -124,6 +124,16 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 		}
 	}
 
+	tp, err := rb.throughputRows()
+	if err != nil {
+		return nil, err
+	}
+	rep.Rows = append(rep.Rows, tp...)
+	if opts.Throughput > 0 {
+		step("throughput")
+		memRow("the throughput pipeline")
+	}
+
 	ov, err := overlayRow(opts)
 	if err != nil {
 		return nil, err
