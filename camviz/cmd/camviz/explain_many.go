@@ -145,7 +145,11 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 	for _, note := range notes {
 		fmt.Fprintln(stdout, note)
 	}
-	ex, err := m.Explainer(backend, f.layers, mainMethods...)
+	cfg := m.Config(f.layers, mainMethods...)
+	if err := f.configure(&cfg); err != nil {
+		return usageError{err}
+	}
+	ex, err := camviz.NewExplainer(backend, m.Store, m.Fn, cfg)
 	if err != nil {
 		return usageError{err}
 	}
