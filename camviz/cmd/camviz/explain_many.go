@@ -325,6 +325,9 @@ func writeManyIndex(f *explainFlags, rows []pictureRow, folders map[string]strin
 // (--tokens, --drop-tokens, --channels-last), as runExplain does.
 func (f *explainFlags) explainer(backend compute.Backend, m *models.Model, layers []string, methods ...camviz.Method) (*camviz.Explainer, error) {
 	cfg := m.Config(layers, methods...)
+	if err := f.configure(&cfg); err != nil {
+		return nil, err
+	}
 	var err error
 	if cfg.LayerLayouts, err = f.layout.layouts(cfg.Layers); err != nil {
 		return nil, err
