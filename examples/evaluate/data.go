@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/models"
@@ -13,6 +14,13 @@ import (
 // loadModel reads -model: a camviz model folder (a folder of that name in the working
 // directory comes first), or the name of one in testdata/. It returns the folder read.
 func loadModel(name string) (*models.Model, string, error) {
+	if strings.HasSuffix(strings.ToLower(name), ".onnx") {
+		m, err := models.LoadONNX(name)
+		if err != nil {
+			return nil, "", usagef("-model %s: %v", name, err)
+		}
+		return m, name, nil
+	}
 	if st, err := os.Stat(name); err == nil && st.IsDir() {
 		m, err := models.Load(name)
 		if err != nil {
