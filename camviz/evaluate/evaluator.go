@@ -135,6 +135,11 @@ func (e *Evaluator) UpdateAt(start int, examples []datasets.Example) error {
 			if err != nil {
 				return fmt.Errorf("evaluate: %w", err)
 			}
+			if e.cfg.Maps != nil {
+				if err := e.cfg.Maps(start, layer, method, maps); err != nil {
+					return fmt.Errorf("evaluate: Config.Maps for %s at %q: %w", method, layer, err)
+				}
+			}
 			if err := e.rows[l*len(e.cfg.Methods)+k].UpdateAt(start, examples, maps, classes, correct); err != nil {
 				return fmt.Errorf("evaluate: %s at %q: %w", method, layer, err)
 			}

@@ -151,3 +151,22 @@ func (t *Tally) Summary() (*Report, error) {
 // Rows returns the tally's accumulators, layer-major (row l·len(Methods)+k is layer l,
 // method k).
 func (t *Tally) Rows() []*Accumulator { return slices.Clone(t.rows) }
+
+// DecodeTally returns the tally encoded in data (Tally.MarshalBinary), as a merge-only
+// tally: cfg gives the metrics and methods (the Evaluator's Config; its Layers are not
+// needed), the model and layers come from the data. A combiner that holds no model
+// decodes partial tallies with it.
+func DecodeTally(cfg Config, data []byte) (*Tally, error) {
+	var s tallyState
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
+		return nil, fmt.Errorf("evaluate.DecodeTally: %w (was it written by Tally.MarshalBinary?)", err)
+	}
+	t, err := NewTally(cfg, s.Model, s.Layers)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.UnmarshalBinary(data); err != nil {
+		return nil, err
+	}
+	return t, nil
+}

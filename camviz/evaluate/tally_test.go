@@ -56,10 +56,15 @@ func TestTallyShardsEqualRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, data := range encoded {
+	for i, data := range encoded {
 		part, _ := NewTally(e.Config(), e.Model(), e.Layers())
 		if err := part.UnmarshalBinary(data); err != nil {
 			t.Fatal(err)
+		}
+		if i%2 == 1 { // the combiner's way: no model, no layers given
+			if part, err = DecodeTally(cfg, data); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := total.Merge(part); err != nil {
 			t.Fatal(err)
