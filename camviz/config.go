@@ -19,6 +19,11 @@ type Config struct {
 	// rather than GoMLX's channels-last [batch, h, w, K]; they are transposed in the graph.
 	// The images are then taken as [batch, C, H, W] too.
 	ChannelsFirst bool
+	// LayerLayouts gives, by layer name, the layout of tapped activations that are not
+	// feature maps in the model's layout: vision-transformer tokens [batch, T, D] and
+	// channels-last blocks inside a channels-first model. Layers not listed are inferred
+	// (see [LayerLayout], [LayoutAuto]).
+	LayerLayouts map[string]LayerLayout
 
 	// AugSmooth is pytorch-grad-cam's aug_smooth: the batch is explained 6 times, as
 	// horizontal flip ∈ {no, yes} × brightness factor ∈ {0.9, 1, 1.1} (ttach's
@@ -39,6 +44,14 @@ type Config struct {
 	// [Result.GuidedGradCAM] available. The model must use camviz.ReLU.
 	GuidedBackprop bool
 
+	// Finer configures FinerCAM's comparison (α and the ranks of the compared classes).
+	Finer FinerOptions
+	// RandomSeed seeds RandomCAM's weights (the same seed gives the same weights).
+	RandomSeed int64
+	// KPCA configures KPCA-CAM's kernel (scikit-learn's names and defaults; the zero value
+	// is pytorch-grad-cam's sigmoid kernel with γ = 1/channels).
+	KPCA KPCAOptions
+
 	// ChunkSize is the number of perturbed forward passes that Score-CAM and Ablation-CAM
 	// evaluate together (their B·K passes run in fixed-size chunks inside the graph, one
 	// chunk after the other). 0 chooses the largest chunk that fits MemoryBudget;
@@ -47,6 +60,15 @@ type Config struct {
 	// MemoryBudget bounds, in bytes, the estimated peak memory of the explanation graph
 	// when it runs chunked passes (see [MemoryEstimate]); 0 means DefaultMemoryBudget.
 	MemoryBudget int64
+
+	// MaxCompiledGraphs bounds the compiled explanation graphs the Explainer keeps: one
+	// per input shape and target kind (argmax; class and softmax targets, whatever the
+	// classes, which are a graph input; each FuncTarget by name). When a new one would
+	// exceed it, the least recently used is freed and compiled again if needed later
+	// (compiling costs about as much as a few Explain calls). 0 means
+	// DefaultMaxCompiledGraphs (16); negative is an error. Without a bound every new
+	// image size kept its graph forever, and GoMLX refused the 33rd.
+	MaxCompiledGraphs int
 }
 
 // memoryBudget returns the budget in bytes.
@@ -59,11 +81,11 @@ func (c Config) memoryBudget() int64 {
 
 // validate checks the configuration and names what is wrong.
 func (c Config) validate() error {
-	if len(c.Layers) == 0 {
-		return fmt.Errorf("camviz: Config.Layers is empty: name at least one tapped layer (Explainer.Taps lists them)")
-	}
 	if len(c.Methods) == 0 {
 		return fmt.Errorf("camviz: Config.Methods is empty: ask for at least one method, e.g. camviz.MethodGradCAM")
+	}
+	if len(c.Layers) == 0 && !c.onlyWholeModel() {
+		return fmt.Errorf("camviz: Config.Layers is empty: name at least one tapped layer (Explainer.Taps lists them)")
 	}
 	seen := map[string]bool{}
 	for _, l := range c.Layers {
@@ -84,6 +106,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("camviz: Config.ChunkSize is %d: give a positive number of forward passes per chunk, "+
 			"or 0 to choose it from Config.MemoryBudget", c.ChunkSize)
 	}
+	if c.MaxCompiledGraphs < 0 {
+		return fmt.Errorf("camviz: Config.MaxCompiledGraphs is %d: give a positive number of graphs to keep, or 0 for the default (%d)",
+			c.MaxCompiledGraphs, DefaultMaxCompiledGraphs)
+	}
 	if c.MemoryBudget < 0 {
 		return fmt.Errorf("camviz: Config.MemoryBudget is %d bytes: give a positive budget, or 0 for the default (%d bytes)",
 			c.MemoryBudget, DefaultMemoryBudget)
@@ -92,4 +118,14 @@ func (c Config) validate() error {
 		return fmt.Errorf("camviz: Config.EigenSign %d is unknown: use camviz.EigenSignMaxPositive or camviz.EigenSignRaw", int(c.EigenSign))
 	}
 	return nil
+}
+
+// onlyWholeModel reports whether every method explains the whole model (needs no layer).
+func (c Config) onlyWholeModel() bool {
+	for _, m := range c.Methods {
+		if def, ok := lookupMethod(m); !ok || !def.Needs.WholeModel {
+			return false
+		}
+	}
+	return true
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/internal/modela"
 	"github.com/camviz/camviz/camviz/npy"
@@ -15,7 +16,7 @@ import (
 
 // testBackend is shared by the package's tests.
 var testBackend = func() compute.Backend {
-	b, err := camviz.NewBackend()
+	b, err := backends.New()
 	if err != nil {
 		panic(err)
 	}

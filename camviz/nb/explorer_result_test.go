@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
@@ -25,7 +26,7 @@ func linearModel(_ *model.Scope, images *graph.Node) *graph.Node {
 }
 
 func TestExplorerAddResult(t *testing.T) {
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		t.Fatal(err)
 	}

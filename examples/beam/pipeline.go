@@ -10,6 +10,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/evaluate"
 	"github.com/camviz/camviz/camviz/models"
@@ -92,7 +93,7 @@ func (f *explainFn) Setup(ctx context.Context) error {
 	if f.Opts.Maps != "" {
 		cfg.Maps = mapWriter(filepath.Join(f.Opts.Out, "maps"), splitList(f.Opts.Maps))
 	}
-	backend, err := camviz.NewBackend() // $GOMLX_BACKEND picks XLA where a PJRT plugin exists
+	backend, err := backends.New() // $GOMLX_BACKEND picks XLA where a PJRT plugin exists
 	if err != nil {
 		return err
 	}

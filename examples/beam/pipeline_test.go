@@ -10,6 +10,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/evaluate"
 	"github.com/camviz/camviz/camviz/heatmap"
@@ -60,7 +61,7 @@ func TestPipelineEqualsSingleProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		t.Fatal(err)
 	}
