@@ -1,6 +1,6 @@
 // Command beam evaluates CAM methods on a WSOL benchmark (wsolevaluation's layout:
 // CUB, ILSVRC, OpenImages) as an Apache Beam pipeline, so that the evaluation that
-// `go run ./examples/evaluate -wsol-metadata …` does in one process runs on any Beam
+// `camviz evaluate -wsol-metadata …` does in one process runs on any Beam
 // runner — Prism on a laptop, Flink, Spark or Google Cloud Dataflow on a cluster — and
 // writes the same report (table.csv with the same numbers, table.md, index.html with the
 // charts), plus optionally the maps as .npy and PNG shards:

@@ -9,7 +9,6 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/evaluate"
