@@ -6,6 +6,9 @@ import (
 	"github.com/gomlx/compute-onnx/support/protos"
 )
 
+// maxLRNChannels bounds the channel count of a lowered LRN (its kernel has C² values).
+const maxLRNChannels = 4096
+
 // lowerNode rewrites an op onnx-gomlx does not implement, but which older image
 // classifiers use, into ops it does, keeping the value; dims are the inferred shapes. It
 // returns whether it replaced n (whose rewrite is then in l.out).
@@ -68,6 +71,10 @@ func (l *legalizer) lowerNode(n *protos.NodeProto, dims map[string][]int) (bool,
 			bias = a.F
 		}
 		c := d[1]
+		if c <= 0 || c > maxLRNChannels {
+			return false, l.nodeErr(n, fmt.Sprintf("its input has %d channels; camviz lowers LRN with a C×C kernel for "+
+				"1 ≤ C ≤ %d", c, maxLRNChannels))
+		}
 		band := make([]float32, c*c)
 		lo, hi := (size-1)/2, size-1-(size-1)/2
 		for out := range c {
