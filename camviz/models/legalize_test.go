@@ -41,6 +41,8 @@ var legacyFixtures = []legacyFixture{
 			`ImageScaler node "scaler": scale 0.003921569, bias [-0.4 -0.45 -0.5] (applied inside the graph)`}}},
 	{name: "lrn_prelu_gmp_opset9", wantScore: "scores"},
 	{name: "batch_bound_opset13", wantScore: "scores"},
+	{name: "lppool_opset11", wantScore: "scores"},
+	{name: "pool_default_strides_opset7", wantScore: "scores"},
 	// A [1, C, 1, 1] Softmax output: the score is its input, squeezed to [1, C].
 	{name: "squeezenet_head_opset8", wantScore: "pool10"},
 	{name: "labelencoder_opset9", wantScore: "logits", labels: []string{"cat", "dog", "bird"},
