@@ -552,6 +552,16 @@ def main():
     ]
     save("pool_default_strides_opset7", nodes, [], 7, [vi("scores", [1, None])], "scores", hw=(7, 6))
 
+    # 16. Upsample nearest by 3 and by 1.5 (opset 9): floor(x_out / scale) picks the source
+    #     pixel, which rounding would not.
+    nodes = [
+        helper.make_node("Upsample", ["image", "s3"], ["up3"], name="upsample_x3", mode="nearest"),
+        helper.make_node("Upsample", ["up3", "s15"], ["up15"], name="upsample_x1_5", mode="nearest"),
+        helper.make_node("Flatten", ["up15"], ["scores"], name="flatten"),
+    ]
+    inits = [init("s3", np.array([1, 1, 3, 3], np.float32)), init("s15", np.array([1, 1, 1.5, 1.5], np.float32))]
+    save("upsample_nearest_x3_opset9", nodes, inits, 9, [vi("scores", [1, None])], "scores", hw=(3, 2))
+
 
 if __name__ == "__main__":
     sys.exit(main())

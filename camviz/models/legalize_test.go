@@ -43,6 +43,7 @@ var legacyFixtures = []legacyFixture{
 	{name: "batch_bound_opset13", wantScore: "scores"},
 	{name: "lppool_opset11", wantScore: "scores"},
 	{name: "pool_default_strides_opset7", wantScore: "scores"},
+	{name: "upsample_nearest_x3_opset9", wantScore: "scores"},
 	// A [1, C, 1, 1] Softmax output: the score is its input, squeezed to [1, C].
 	{name: "squeezenet_head_opset8", wantScore: "pool10"},
 	{name: "labelencoder_opset9", wantScore: "logits", labels: []string{"cat", "dog", "bird"},
