@@ -65,6 +65,13 @@ func TestLegacyONNXFixtures(t *testing.T) {
 			if m.Score != f.wantScore {
 				t.Errorf("Score = %q, want %q", m.Score, f.wantScore)
 			}
+			for _, layer := range m.Layers {
+				for name, n := range m.onnx.graph.nodes {
+					if tapName(name) == layer && n.OpType == "Constant" {
+						t.Errorf("layer %q is a constant, not an activation", layer)
+					}
+				}
+			}
 			if !slices.Equal(m.Spec.ClassNames, f.labels) {
 				t.Errorf("ClassNames = %q, want %q", m.Spec.ClassNames, f.labels)
 			}
