@@ -322,7 +322,8 @@ func writeManyIndex(f *explainFlags, rows []pictureRow, folders map[string]strin
 }
 
 // explainer builds the Explainer of layers × methods with each layer in its layout
-// (--tokens, --drop-tokens, --channels-last), as runExplain does.
+// (--tokens, --drop-tokens, --channels-last) and the method options (--finer-alpha,
+// --finer-ranks, --random-seed), for runExplain and explainMany.
 func (f *explainFlags) explainer(backend compute.Backend, m *models.Model, layers []string, methods ...camviz.Method) (*camviz.Explainer, error) {
 	cfg := m.Config(layers, methods...)
 	if err := f.configure(&cfg); err != nil {
