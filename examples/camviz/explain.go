@@ -7,11 +7,11 @@ import (
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/heatmap"
+	"github.com/camviz/camviz/camviz/labels"
 	"github.com/camviz/camviz/camviz/models"
-	"github.com/gomlx/compute"
 )
 
-const explainUsage = `Usage: camviz explain --model FILE --input FILE --layer NAME [--layer NAME...]
+const explainUsage = `Usage: camviz explain --model FILE --input FILE [--layer NAME...]
                       --method NAME [--method NAME...] --out DIR [flags]
 
 Explains the model's prediction for the input with every method at every layer, in one
@@ -25,10 +25,21 @@ pass, and writes, for layer L and method M (L' is L with every character outside
   DIR/multilayer/M.*  the multi-layer aggregate, when several --layer are given
   DIR/index.html      all of it on one self-contained page
 
---input is a PNG/JPEG picture (resized to the model's input size, or --size, scaled to
-[0,1], then (x - mean)/std per channel) or a float32 .npy array in the model's own layout
-([N,C,H,W] for ONNX models, [N,H,W,C] for zoo models). ImageNet models usually want
---mean 0.485,0.456,0.406 --std 0.229,0.224,0.225.
+Without --layer, the default layer is explained: the last activation with spatial extent
+before the global pooling that feeds the scores ("camviz layers" marks it).
+
+--input is a PNG/JPEG picture or a float32 .npy array in the model's own layout
+([N,C,H,W] for ONNX models, [N,H,W,C] for zoo models), fed as it is. A picture is resized
+(--size), its channels ordered (--bgr), scaled to --range (0-1 or 0-255), then
+(x - mean)/std per channel. Each setting comes from its flag, else --preset, else what
+the model file states, else the default (RGB, 0-1, mean 0, std 1, the model's size); the
+command prints what it applied and why. torchvision ImageNet models want --preset imagenet.
+
+Classes are named by --labels FILE (one name per line, a JSON list, or {"0": "name"}),
+else by the names the model carries, else, for 1000 classes, by the ImageNet-1k names
+bundled with camviz. The command prints each image's top-5 classes with their softmax
+probabilities. --class takes an index or a name (exact, then ignoring case, then a unique
+prefix).
 
 Methods (case-insensitive; "all" for every one): ` + "%s" + `
 
@@ -38,7 +49,7 @@ Flags:
 type explainFlags struct {
 	model, inputPath, out, colormap string
 	layers, methods                 stringList
-	class                           int
+	class, labels                   string
 	argmax, raw                     bool
 	alpha                           float64
 	input                           inputOptions
@@ -53,27 +64,40 @@ func runExplain(args []string, stdout io.Writer) error {
 	var f explainFlags
 	fs.StringVar(&f.model, "model", "", "ONNX file or camviz model folder (required)")
 	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image or float32 .npy array in the model's layout (required)")
-	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; required)")
+	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; default: the last spatial\n"+
+		"activation before the global pooling)")
 	fs.Var(&f.methods, "method", "CAM method (repeatable; required), e.g. gradcam")
-	fs.IntVar(&f.class, "class", -1, "explain this class for every example")
+	fs.StringVar(&f.class, "class", "", "explain this class for every example: an index or a class name")
+	fs.StringVar(&f.labels, "labels", "", "class names: one per line, a JSON list, or a JSON {\"index\": \"name\"} object")
 	fs.BoolVar(&f.argmax, "argmax", false, "explain each example's predicted class (the default)")
 	fs.BoolVar(&f.raw, "raw", false, "also write the raw maps M_raw.npy")
 	fs.StringVar(&f.out, "out", "", "output folder (required; created if missing)")
 	fs.StringVar(&f.colormap, "colormap", "jet", "overlay colormap: "+strings.Join(heatmap.ColormapNames(), ", "))
 	fs.Float64Var(&f.alpha, "alpha", 0.5, "overlay opacity of the heatmap, in [0,1]")
-	fs.StringVar(&f.input.size, "size", "", "H,W to resize a picture to (default: the model's input size)")
-	fs.StringVar(&f.input.mean, "mean", "", "per-channel mean subtracted from a picture (one value or one per channel)")
-	fs.StringVar(&f.input.std, "std", "", "per-channel standard deviation dividing a picture")
+	addPictureFlags(fs, &f.input)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	methods, target, cmap, err := f.check()
+	f.input.noteSet(fs.FlagSet)
+	methods, cmap, err := f.check()
 	if err != nil {
 		return err
 	}
 	m, err := loadModel(f.model)
 	if err != nil {
 		return err
+	}
+	classes, err := chooseLabels(f.labels, m)
+	if err != nil {
+		return err
+	}
+	target := camviz.ArgmaxTarget()
+	if f.class != "" {
+		c, err := labels.Lookup(classes.Names, m.Spec.NumClasses, f.class)
+		if err != nil {
+			return usagef("--class: %v", err)
+		}
+		target = camviz.ClassTarget(c)
 	}
 	in, err := loadInput(f.inputPath, m, f.input)
 	if err != nil {
@@ -83,7 +107,20 @@ func runExplain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkLayers(m, backend, in.dims, f.layers); err != nil {
+	taps, err := m.Taps(backend, in.dims...)
+	if err != nil {
+		return err
+	}
+	layerNote := ""
+	if len(f.layers) == 0 {
+		l, err := m.DefaultLayerFromTaps(taps)
+		if err != nil {
+			return usagef("no --layer given and %v", strings.TrimPrefix(err.Error(), "models: "))
+		}
+		f.layers = stringList{l}
+		layerNote = " (default: the last activation with spatial extent before the global pooling; --layer to choose)"
+	}
+	if err := checkLayers(m, taps, f.layers); err != nil {
 		return err
 	}
 	ex, err := m.Explainer(backend, f.layers, methods...)
@@ -94,31 +131,33 @@ func runExplain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	out := &writer{dir: f.out, model: f.model, m: m, res: res, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw}
+	out := &writer{dir: f.out, model: f.model, m: m, res: res, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, classes: classes}
 	if err := out.writeAll(f.layers, methods); err != nil {
 		return err
 	}
-	report(stdout, m, res, f.out)
+	fmt.Fprintf(stdout, "labels: %s\n", classes.Source)
+	fmt.Fprintln(stdout, scoreLine(m, taps))
+	if in.plan != nil {
+		fmt.Fprintln(stdout, in.plan.String())
+	}
+	fmt.Fprintf(stdout, "layers: %s%s\n", strings.Join(f.layers, ", "), layerNote)
+	report(stdout, classes, res, f.out)
 	return nil
 }
 
 // check validates the flags that need no file.
-func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colormap, error) {
-	var target camviz.Target
+func (f *explainFlags) check() ([]camviz.Method, *heatmap.Colormap, error) {
 	if f.model == "" {
-		return nil, target, nil, usagef("--model is required: an ONNX file or a camviz model folder")
+		return nil, nil, usagef("--model is required: an ONNX file or a camviz model folder")
 	}
 	if f.inputPath == "" {
-		return nil, target, nil, usagef("--input is required: a PNG/JPEG image or a .npy array in the model's layout")
-	}
-	if len(f.layers) == 0 {
-		return nil, target, nil, usagef("--layer is required (camviz layers --model %s lists them)", f.model)
+		return nil, nil, usagef("--input is required: a PNG/JPEG image or a .npy array in the model's layout")
 	}
 	if len(f.methods) == 0 {
-		return nil, target, nil, usagef("--method is required, e.g. --method gradcam")
+		return nil, nil, usagef("--method is required, e.g. --method gradcam")
 	}
 	if f.out == "" {
-		return nil, target, nil, usagef("--out is required: the folder to write the maps to")
+		return nil, nil, usagef("--out is required: the folder to write the maps to")
 	}
 	var methods []camviz.Method
 	for _, name := range f.methods {
@@ -128,29 +167,22 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 		}
 		meth, err := camviz.ParseMethod(name)
 		if err != nil {
-			return nil, target, nil, usagef("--method: %v", err)
+			return nil, nil, usagef("--method: %v", err)
 		}
 		methods = append(methods, meth)
 	}
 	methods = dedup(methods)
-	switch {
-	case f.class >= 0 && f.argmax:
-		return nil, target, nil, usagef("--class and --argmax exclude each other")
-	case f.class >= 0:
-		target = camviz.ClassTarget(f.class)
-	case f.class < -1:
-		return nil, target, nil, usagef("--class %d: give a class index ≥ 0", f.class)
-	default:
-		target = camviz.ArgmaxTarget()
+	if f.class != "" && f.argmax {
+		return nil, nil, usagef("--class and --argmax exclude each other")
 	}
 	if !(f.alpha >= 0 && f.alpha <= 1) {
-		return nil, target, nil, usagef("--alpha %v: want a value in [0, 1]", f.alpha)
+		return nil, nil, usagef("--alpha %v: want a value in [0, 1]", f.alpha)
 	}
 	cmap, err := heatmap.ColormapByName(f.colormap)
 	if err != nil {
-		return nil, target, nil, usagef("--colormap: %v", err)
+		return nil, nil, usagef("--colormap: %v", err)
 	}
-	return methods, target, cmap, nil
+	return methods, cmap, nil
 }
 
 func dedup[T comparable](xs []T) []T {
@@ -165,12 +197,8 @@ func dedup[T comparable](xs []T) []T {
 	return out
 }
 
-// checkLayers checks that every --layer is a 4-D activation of the model.
-func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []string) error {
-	taps, err := m.Taps(backend, dims...)
-	if err != nil {
-		return err
-	}
+// checkLayers checks that every --layer is a 4-D activation among the model's taps.
+func checkLayers(m *models.Model, taps []camviz.TapInfo, layers []string) error {
 	byName := map[string]camviz.TapInfo{}
 	for _, t := range taps {
 		byName[t.Name] = t
@@ -187,12 +215,14 @@ func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []
 	return nil
 }
 
-// report prints the predicted and explained classes and where the files are.
-func report(w io.Writer, m *models.Model, res *camviz.Result, out string) {
+// report prints, per image, the predicted and explained classes and the top-5 classes
+// with their softmax probabilities, and where the files are.
+func report(w io.Writer, names labels.Choice, res *camviz.Result, out string) {
 	for i, logits := range res.Logits {
 		pred := models.Argmax(logits)
-		fmt.Fprintf(w, "image %d: predicted %s (logit %.6g); explained %s\n", i, m.ClassName(pred), logits[pred],
-			m.ClassName(res.Classes[i]))
+		fmt.Fprintf(w, "image %d: predicted %s (score %.6g); explained %s\n", i, classLabel(names, pred), logits[pred],
+			classLabel(names, res.Classes[i]))
+		fmt.Fprintf(w, "  top-%d softmax: %s\n", topK, formatTop(names, topClasses(logits, topK)))
 	}
 	fmt.Fprintf(w, "maps written to %s (open %s)\n", out, joinPath(out, "index.html"))
 }

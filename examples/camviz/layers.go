@@ -13,7 +13,9 @@ const layersUsage = `Usage: camviz layers --model FILE [--input-shape DIMS]
 
 Lists every tapped layer (activation) of the model with its shape and dtype, in graph
 order. Layers marked * are 4-D activations that CAM methods can explain; give their names
-to "camviz explain --layer". ONNX layers are named by their ONNX output names (a leading
+to "camviz explain --layer". The one marked "← default" is what "camviz explain" explains
+without --layer: the last activation with spatial extent before the global pooling that
+feeds the scores. ONNX layers are named by their ONNX output names (a leading
 "/" may be given or left out).
 
 Flags:
@@ -52,15 +54,24 @@ func runLayers(args []string, stdout io.Writer) error {
 	for _, l := range m.Layers {
 		explainable[l] = true
 	}
+	def, defErr := m.DefaultLayerFromTaps(taps)
 	fmt.Fprintf(stdout, "model %s: %s, input %s %v, %d classes, %d taps\n", *modelPath, m.Spec.Arch,
 		layoutName(m), dims, m.Spec.NumClasses, len(taps))
+	fmt.Fprintln(stdout, scoreLine(m, taps))
+	if defErr != nil {
+		fmt.Fprintf(stdout, "default layer: none (%s)\n", strings.TrimPrefix(defErr.Error(), "models: "))
+	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	for _, t := range taps {
 		mark := " "
 		if explainable[t.Name] || (len(t.Shape) == 4 && strings.HasPrefix(t.DType, "Float")) {
 			mark = "*"
 		}
-		fmt.Fprintf(tw, "%s %s\t%v\t%s\n", mark, t.Name, t.Shape, t.DType)
+		note := ""
+		if t.Name == def {
+			note = "\t← default"
+		}
+		fmt.Fprintf(tw, "%s %s\t%v\t%s%s\n", mark, t.Name, t.Shape, t.DType, note)
 	}
 	return tw.Flush()
 }

@@ -198,20 +198,23 @@ func TestLayersCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if len(lines) != 11 {
-		t.Fatalf("%d lines, want a header and the 10 node outputs:\n%s", len(lines), stdout)
+	if len(lines) != 12 {
+		t.Fatalf("%d lines, want a header, the scores and the 10 node outputs:\n%s", len(lines), stdout)
+	}
+	if lines[1] != "scores: logits [2 10] (graph output)" {
+		t.Errorf("scores line %q", lines[1])
 	}
 	for i, want := range []string{"* conv1/Conv_output_0 [2 16 32 32] Float32", "* relu2/Relu_output_0 [2 32 32 32] Float32",
-		"* target_activation [2 64 16 16] Float32", "logits [2 10] Float32"} {
+		"* target_activation [2 64 16 16] Float32 ← default", "logits [2 10] Float32"} {
 		found := false
-		for _, l := range lines[1:] {
+		for _, l := range lines[2:] {
 			found = found || strings.Join(strings.Fields(l), " ") == want
 		}
 		if !found {
 			t.Errorf("case %d: no line %q in\n%s", i, want, stdout)
 		}
 	}
-	if !strings.HasPrefix(strings.Fields(lines[1])[1], "conv1/") || !strings.HasPrefix(strings.Fields(lines[10])[0], "logits") {
+	if !strings.HasPrefix(strings.Fields(lines[2])[1], "conv1/") || !strings.HasPrefix(strings.Fields(lines[11])[0], "logits") {
 		t.Errorf("layers are not in graph order:\n%s", stdout)
 	}
 }
@@ -231,7 +234,6 @@ func TestErrors(t *testing.T) {
 		{[]string{"explain", "--model", "missing.onnx", "--input", in, "--layer", "x", "--method", "gradcam", "--out", "o"},
 			"missing.onnx: no such file"},
 		{base("--layer", "target_activation"), "--method is required"},
-		{base("--method", "gradcam"), "--layer is required"},
 		{base("--layer", "target_activation", "--method", "gradcamz"), `unknown method "gradcamz"`},
 		{base("--layer", "nope", "--method", "gradcam"), `--layer "nope" is not a layer`},
 		{base("--layer", "logits", "--method", "gradcam"), `"logits" has shape [1 10]`},

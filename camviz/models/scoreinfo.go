@@ -1,0 +1,54 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+)
+
+// activationOps turn scores into probabilities; their input is the pre-activation score
+// tensor that pytorch-grad-cam's ClassifierOutputTarget assumes.
+var activationOps = map[string]bool{"Softmax": true, "LogSoftmax": true, "Sigmoid": true}
+
+// ScoreTensor names the tensor used as the class scores and says what it is, for tools to
+// print: for an ONNX model the node output Model.Score (else the logits output) with, for
+// example, "graph output", "input of Softmax node /Softmax, whose output prob is a graph
+// output" or "output of Gemm node /fc/Gemm"; for a zoo model "logits", "the model's
+// output".
+func (m *Model) ScoreTensor() (name, what string) {
+	if m.onnx == nil {
+		return "logits", "the model's output"
+	}
+	name = m.Score
+	if name == "" {
+		name = m.onnx.graph.logits
+	}
+	gr := m.onnx.graph.proto.GetGraph()
+	graphOutput := map[string]bool{}
+	for _, o := range gr.GetOutput() {
+		graphOutput[o.GetName()] = true
+	}
+	var parts []string
+	if graphOutput[name] {
+		parts = append(parts, "graph output")
+	}
+	for _, n := range gr.GetNode() {
+		for _, in := range n.GetInput() {
+			if in != name || !activationOps[n.GetOpType()] {
+				continue
+			}
+			s := fmt.Sprintf("input of %s node %s", n.GetOpType(), n.GetName())
+			for _, o := range n.GetOutput() {
+				if graphOutput[o] {
+					s += fmt.Sprintf(", whose output %s is a graph output", o)
+				}
+			}
+			parts = append(parts, s)
+		}
+		for _, o := range n.GetOutput() {
+			if o == name && len(parts) == 0 {
+				parts = append(parts, fmt.Sprintf("output of %s node %s", n.GetOpType(), n.GetName()))
+			}
+		}
+	}
+	return tapName(name), strings.Join(parts, "; ")
+}
