@@ -220,7 +220,7 @@ func checkLayers(m *models.Model, taps []camviz.TapInfo, layers []string) error 
 func report(w io.Writer, names labels.Choice, res *camviz.Result, out string) {
 	for i, logits := range res.Logits {
 		pred := models.Argmax(logits)
-		fmt.Fprintf(w, "image %d: predicted %s (score %.6g); explained %s\n", i, classLabel(names, pred), logits[pred],
+		fmt.Fprintf(w, "image %d: predicted %s, score %.6g; explained %s\n", i, classLabel(names, pred), logits[pred],
 			classLabel(names, res.Classes[i]))
 		fmt.Fprintf(w, "  top-%d softmax: %s\n", topK, formatTop(names, topClasses(logits, topK)))
 	}

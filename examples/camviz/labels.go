@@ -58,11 +58,12 @@ func topClasses(scores []float32, k int) []ranked {
 	return all[:min(k, len(all))]
 }
 
-// formatTop is an image's top-k on one line: "0.5321 tabby (281) | 0.2011 tiger cat (282) | …".
+// formatTop is an image's top-k on one line, probabilities to 4 significant digits:
+// "0.5321 tabby (281) | 0.2011 tiger cat (282) | …".
 func formatTop(c labels.Choice, top []ranked) string {
 	parts := make([]string, len(top))
 	for i, r := range top {
-		parts[i] = fmt.Sprintf("%.4f %s", r.prob, classLabel(c, r.class))
+		parts[i] = fmt.Sprintf("%.4g %s", r.prob, classLabel(c, r.class))
 	}
 	return strings.Join(parts, " | ")
 }

@@ -183,7 +183,7 @@ func (w *writer) writeIndex(methods []camviz.Method) error {
 		html.EscapeString(w.model), html.EscapeString(w.m.Spec.Arch), layoutName(w.m), w.res.InputDims)
 	for i, logits := range w.res.Logits {
 		pred := models.Argmax(logits)
-		fmt.Fprintf(&b, "<li>image %d: predicted %s (score %.6g), explained %s; top-%d softmax: %s</li>\n", i,
+		fmt.Fprintf(&b, "<li>image %d: predicted %s, score %.6g; explained %s; top-%d softmax: %s</li>\n", i,
 			html.EscapeString(classLabel(w.classes, pred)), logits[pred], html.EscapeString(classLabel(w.classes, w.res.Classes[i])),
 			topK, html.EscapeString(formatTop(w.classes, topClasses(logits, topK))))
 	}

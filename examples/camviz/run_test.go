@@ -225,6 +225,11 @@ func TestErrors(t *testing.T) {
 	base := func(extra ...string) []string {
 		return append([]string{"explain", "--model", modelA, "--input", in, "--out", t.TempDir()}, extra...)
 	}
+	png := filepath.Join(t.TempDir(), "in.png")
+	writePNG(t, png, 32, 32)
+	picture := func(extra ...string) []string {
+		return append([]string{"explain", "--model", modelA, "--input", png, "--method", "gradcam", "--out", t.TempDir()}, extra...)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -250,6 +255,17 @@ func TestErrors(t *testing.T) {
 			"--model"},
 		{[]string{"layers", "--model", modelA, "--input-shape", "1,32,32,3"}, "has 32 channels"},
 		{[]string{"layers"}, "--model is required"},
+		{base("--method", "gradcam", "--bgr"), ".npy input is fed to the model as it is; --bgr apply to PNG/JPEG pictures only"},
+		{base("--method", "gradcam", "--preset", "imagenet", "--mean", "0.5"), "--mean, --preset apply to PNG/JPEG pictures only"},
+		{picture("--preset", "coco"), `unknown preset "coco": use "imagenet" or "none"`},
+		{picture("--range", "0-256"), `--range "0-256": want "0-1" or "0-255"`},
+		{picture("--mean", "1,2"), `--mean "1,2": want one number or 3 comma-separated numbers`},
+		{picture("--std", "1,0,1"), "has a 0"},
+		{picture("--size", "16,16"), "picture size 16×16 (--size): input shape [1 3 16 16]: the ONNX model takes 32×32 images"},
+		{base("--method", "gradcam", "--class", "cat"), `--class: class "cat": the model's classes have no names`},
+		{base("--method", "gradcam", "--class", "-1"), "class -1 is outside [0, 10)"},
+		{base("--method", "gradcam", "--labels", filepath.Join(refDir, "index.json")), "not a JSON object of index → name strings"},
+		{base("--method", "gradcam", "--labels", labelFile(t, "a\nb\n")), "has 2 names but the model has 10 classes"},
 	} {
 		code, stdout, stderr := runCLI(t, c.args...)
 		if code != exitUsage {
