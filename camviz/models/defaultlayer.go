@@ -64,10 +64,7 @@ func (m *Model) DefaultLayerFromTaps(taps []camviz.TapInfo) (string, error) {
 		return "", fmt.Errorf("models: no block of the model has spatial extent at input %v (blocks %s); give the layer explicitly",
 			m.InputDims(1), strings.Join(m.Layers, ", "))
 	}
-	score := m.Score
-	if score == "" {
-		score = m.onnx.graph.logits
-	}
+	score := m.scoreOutput()
 	best, bestOrder := "", -1
 	for _, name := range spatialFrontier(m.onnx.graph, score, func(out string) bool { return spatial(tapName(out)) }) {
 		if o := order[tapName(name)]; o > bestOrder {

@@ -18,10 +18,7 @@ func (m *Model) ScoreTensor() (name, what string) {
 	if m.onnx == nil {
 		return "logits", "the model's output"
 	}
-	name = m.Score
-	if name == "" {
-		name = m.onnx.graph.logits
-	}
+	name = m.scoreOutput()
 	gr := m.onnx.graph.proto.GetGraph()
 	graphOutput := map[string]bool{}
 	for _, o := range gr.GetOutput() {
@@ -51,4 +48,22 @@ func (m *Model) ScoreTensor() (name, what string) {
 		}
 	}
 	return tapName(name), strings.Join(parts, "; ")
+}
+
+// scoreOutput is the ONNX node output of the class scores: Model.Score, else (a model
+// whose loader did not set it) the graph output named "logits", else the first.
+func (m *Model) scoreOutput() string {
+	if m.Score != "" {
+		return m.Score
+	}
+	outs := m.onnx.graph.proto.GetGraph().GetOutput()
+	for _, o := range outs {
+		if o.GetName() == "logits" {
+			return "logits"
+		}
+	}
+	if len(outs) == 0 {
+		return ""
+	}
+	return outs[0].GetName()
 }
