@@ -1,0 +1,102 @@
+package models
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// torchvisionONNX exports the named torchvision architectures with
+// testdata/torchvision_default_layer.py into a cache folder (the user's cache dir,
+// camviz-test/torchvision-<hash of the script>), once: later runs reuse the files. It
+// skips (fails under CI=true) when Debian's torch or torchvision are missing.
+func torchvisionONNX(t *testing.T, names ...string) string {
+	t.Helper()
+	script, err := os.ReadFile("testdata/torchvision_default_layer.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(script)
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	dir := filepath.Join(base, "camviz-test", "torchvision-"+hex.EncodeToString(sum[:6]))
+	var missing []string
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(dir, n+".onnx")); err != nil {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 {
+		return dir
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := os.MkdirTemp(dir, "export-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	out, err := exec.Command("/usr/bin/python3", append([]string{"testdata/torchvision_default_layer.py", tmp}, missing...)...).CombinedOutput()
+	if err != nil {
+		absent := strings.Contains(string(out), "ModuleNotFoundError") || errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist)
+		if absent && os.Getenv("CI") != "true" {
+			t.Skip("needs Debian's torch and torchvision: apt-get install -y python3-torch python3-torchvision")
+		}
+		t.Fatalf("exporting %v: %v\n%s", missing, err, out)
+	}
+	for _, n := range missing { // rename into place only when complete
+		if err := os.Rename(filepath.Join(tmp, n+".onnx"), filepath.Join(dir, n+".onnx")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestDefaultLayerTorchvision checks the default layer of torchvision architectures
+// exported to ONNX against pytorch-grad-cam's recommended target layers: resnet18's
+// model.layer4[-1] (the output of the last BasicBlock, its second ReLU), efficientnet_b0's
+// model.features[-1] (Conv-BN-SiLU; SiLU exports as x·sigmoid(x), a Mul) — whose
+// squeeze-excitation blocks have global poolings of their own — and, for densenet121,
+// the ReLU that torchvision applies functionally after model.features, the tensor the
+// global pooling reads (pytorch-grad-cam recommends model.features[-1], the BatchNorm
+// just before it).
+func TestDefaultLayerTorchvision(t *testing.T) {
+	want := map[string]string{
+		"resnet18":        "layer4/layer4.1/relu_1/Relu_output_0",
+		"efficientnet_b0": "features/features.8/features.8.2/Mul_output_0",
+		"densenet121":     "Relu_output_0",
+	}
+	names := []string{"resnet18", "efficientnet_b0", "densenet121"}
+	dir := torchvisionONNX(t, names...)
+	backend := newTestBackend(t)
+	for _, n := range names {
+		m, err := LoadONNX(filepath.Join(dir, n+".onnx"))
+		if err != nil {
+			t.Errorf("%s: %v", n, err)
+			continue
+		}
+		taps, err := m.Taps(backend)
+		if err != nil {
+			t.Errorf("%s: %v", n, err)
+			continue
+		}
+		got, err := m.DefaultLayerFromTaps(taps)
+		if err != nil || got != want[n] {
+			t.Errorf("%s: default layer %q, %v; want %q", n, got, err, want[n])
+		}
+		for _, tp := range taps {
+			if tp.Name == got && (len(tp.Shape) != 4 || tp.Shape[2] != 7 || tp.Shape[3] != 7) {
+				t.Errorf("%s: default layer %s has shape %v, want [1 C 7 7]", n, got, tp.Shape)
+			}
+		}
+	}
+}
