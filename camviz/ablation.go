@@ -74,30 +74,20 @@ func AblationCAM(acts, score *graph.Node, chunk int, ablated ScoreFn) (raw, weig
 	return weightedSum(acts, weights), weights, nil
 }
 
-func init() {
-	registerMethod(MethodAblationCAM, methodSpec{compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
-		ctx := in.ctx
-		cf := ctx.cfg.ChannelsFirst
+// ablationCAMMethod re-runs the model from the layer on with each channel ablated.
+var ablationCAMMethod = mustRegister(MethodDef{
+	Name:  MethodAblationCAM,
+	Needs: Needs{Perturbation: true},
+	Compute: func(in *Inputs) (Outputs, error) {
 		d := in.Acts.Shape().Dimensions
-		item := int64(in.Acts.DType().Size())
-		perPass := ctx.fwd.bytesPerExampleAfter(in.tap.Id()) + 2*int64(d[1]*d[2]*d[3])*item
-		chunk, err := ctx.planChunks(in.Layer, MethodAblationCAM, d[0]*d[3], perPass)
+		chunk, score, err := in.PassesFromLayer(d[0] * d[3])
 		if err != nil {
-			return nil, nil, err
+			return Outputs{}, err
 		}
-		substituted := true
-		_, w, err := AblationCAM(in.Acts, in.Score, chunk, func(ablated, examples *graph.Node) *graph.Node {
-			logits, used := ctx.rerunFrom(in.Layer, toChannelsFirst(ablated, cf), gatherRows(ctx.images, examples))
-			substituted = substituted && used
-			return ctx.target.rescore(logits, gatherRows(ctx.classes, examples))
-		})
+		_, w, err := AblationCAM(in.Acts, in.Score, chunk, score)
 		if err != nil {
-			return nil, nil, err
+			return Outputs{}, err
 		}
-		if !substituted {
-			return nil, nil, fmt.Errorf("Ablation-CAM must re-run the model with layer %q replaced, but the model names it "+
-				"with node.WithAlias, which cannot be substituted: name it with camviz.Tap(x, %q) instead", in.Layer, in.Layer)
-		}
-		return in.weightedMap(w), w, nil
-	}})
-}
+		return Outputs{Raw: in.WeightedMap(w), Weights: w}, nil
+	},
+})

@@ -2,6 +2,7 @@ package camviz
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -31,32 +32,54 @@ func (ex *explainExec) layoutFor(s shapes.Shape) *outputLayout {
 	return ex.layouts[s.String()]
 }
 
-// outputLayout records, at graph-building time, what each output of the graph holds.
+// outputLayout records, at graph-building time, the name of each of the graph's outputs,
+// so that [newResult] reads them back by name, never by position.
 type outputLayout struct {
 	numClasses int
 	// passes is 6 with AugSmooth (the graph explains 6·batch augmented images), else 1.
 	passes int
 	taps   []TapInfo
-	slots  []outputSlot
+	names  []outputName
 	memory []MemoryEstimate
 	err    error
 }
 
-type slotKind int
-
-const (
-	slotRaw slotKind = iota
-	slotWeights
-	slotGuided    // guided-backprop gradients, in the images' layout
-	slotNonFinite // number of non-finite activations of a layer (int32 scalar)
-)
-
-type outputSlot struct {
-	key  Key
-	kind slotKind
+// outputName names one output of the explanation graph: a part of the model pass
+// (logits, classes, score, guided), a per-layer check (nonfinite), or one of a method's
+// [Outputs] at a layer (raw, weights, extra:NAME).
+type outputName struct {
+	Layer  string
+	Method Method
+	Part   string
 }
 
-// buildContext is what methods that re-run the model need of the graph being built.
+// Output parts.
+const (
+	partLogits    = "logits"
+	partClasses   = "classes"
+	partScore     = "score"
+	partGuided    = "guided"    // guided-backprop gradients, in the images' layout
+	partNonFinite = "nonfinite" // number of non-finite activations of a layer (int32 scalar)
+	partRaw       = "raw"
+	partWeights   = "weights"
+	partExtra     = "extra:"
+)
+
+func (n outputName) String() string { return fmt.Sprintf("%s|%s|%s", n.Layer, n.Method, n.Part) }
+
+// namedOutputs collects the graph's outputs with their names.
+type namedOutputs struct {
+	names []outputName
+	nodes []*graph.Node
+}
+
+func (o *namedOutputs) add(name outputName, n *graph.Node) {
+	o.names = append(o.names, name)
+	o.nodes = append(o.nodes, n)
+}
+
+// buildContext is the engine's state while it builds one graph: what methods that re-run
+// the model need, and the memory planning of chunked passes.
 type buildContext struct {
 	scope   *model.Scope
 	modelFn ModelFn
@@ -69,10 +92,15 @@ type buildContext struct {
 	fwd     forwardStats
 	layout  *outputLayout
 	reruns  int
+	// tapGrads are ∂score/∂tap in the model's layout, by layer (for Hessian-vector products).
+	tapGrads map[string]*graph.Node
+	// substitutionErr is set when a re-run from a layer could not substitute it.
+	substitutionErr error
 }
 
-// buildGraph builds forward, target score, one backward pass and every layer × method.
-// Outputs: logits, chosen classes, score, then the slots recorded in layout.
+// buildGraph builds the forward pass, the target score, what the requested methods need
+// (one backward pass for all gradients), and every layer × method. It returns the outputs;
+// layout.names names each of them.
 func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node, target Target, layout *outputLayout) ([]*graph.Node, error) {
 	g := images.Graph()
 	layout.passes = 1
@@ -88,7 +116,7 @@ func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node
 		return nil, fmt.Errorf("camviz: the model returned shape %s; want logits [batch, numClasses]", logits.Shape())
 	}
 	ctx := &buildContext{scope: scope, modelFn: e.modelFn, cfg: e.cfg, target: target, images: modelImages, layout: layout,
-		fwd: newForwardStats(g, firstID, lastNodeID(g), modelImages.Shape().Dimensions[0])}
+		fwd: newForwardStats(g, firstID, lastNodeID(g), modelImages.Shape().Dimensions[0]), tapGrads: map[string]*graph.Node{}}
 	score, chosen := target.score(logits, modelClasses)
 	taps := collectTaps(g, graph.AliasScopeSeparator)
 	layout.taps = taps
@@ -102,9 +130,37 @@ func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node
 	} else {
 		ctx.classes = chosen
 	}
-	inputs := make([]*LayerInput, len(e.cfg.Layers))
-	raw := make([]*graph.Node, len(e.cfg.Layers))
-	for i, name := range e.cfg.Layers {
+
+	var layerDefs, modelDefs []MethodDef
+	var needs Needs
+	for _, m := range e.cfg.Methods {
+		def, _ := lookupMethod(m)
+		needs = needs.union(def.Needs)
+		if def.Needs.WholeModel {
+			modelDefs = append(modelDefs, def)
+		} else {
+			layerDefs = append(layerDefs, def)
+		}
+	}
+	if needs.Classes && chosen == nil {
+		return nil, fmt.Errorf("camviz: target %q gives no class, but a requested method needs one (e.g. CAM): "+
+			"use ArgmaxTarget, ClassTarget or SoftmaxTarget", target)
+	}
+
+	// What every method gets.
+	base := Inputs{Score: score, Logits: logits, Classes: chosen, Images: modelImages, ctx: ctx}
+	if modelImages.Rank() == 4 {
+		base.ImagesNHWC = toChannelsLast(modelImages, e.cfg.ChannelsFirst)
+	}
+	if e.cfg.CAMWeights != "" {
+		w, err := findCAMWeights(scope, g, e.cfg.CAMWeights, byName)
+		if err != nil {
+			return nil, err
+		}
+		base.CAMWeights = w
+	}
+	layers := make([]*Inputs, 0, len(e.cfg.Layers))
+	for _, name := range e.cfg.Layers {
 		t, ok := byName[name]
 		if !ok {
 			return nil, unknownLayerError(name, taps)
@@ -113,63 +169,116 @@ func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node
 			return nil, fmt.Errorf("camviz: layer %q has shape %v; CAM methods need a 4-D activation "+
 				"[batch, h, w, channels] (or [batch, channels, h, w] with Config.ChannelsFirst)", name, t.Shape)
 		}
-		raw[i] = t.node
-		inputs[i] = &LayerInput{Layer: name, Acts: toChannelsLast(t.node, e.cfg.ChannelsFirst), Score: score,
-			Logits: logits, Classes: chosen, Images: modelImages, tap: t.node, ctx: ctx}
+		in := base
+		in.Layer, in.Acts, in.tap = name, toChannelsLast(t.node, e.cfg.ChannelsFirst), t.node
+		layers = append(layers, &in)
 	}
-	needGrads, needClasses := false, false
-	for _, m := range e.cfg.Methods {
-		spec, _ := lookupMethod(m)
-		needGrads = needGrads || spec.needsGrads
-		needClasses = needClasses || spec.needsClasses
+
+	// One backward pass for every gradient asked for: taps, input, bias sites.
+	var wrt []*graph.Node
+	if needs.TapGradients && len(layerDefs) > 0 {
+		for _, in := range layers {
+			wrt = append(wrt, in.tap)
+		}
 	}
-	if needClasses && chosen == nil {
-		return nil, fmt.Errorf("camviz: target %q gives no class, but a requested method needs one (e.g. CAM): "+
-			"use ArgmaxTarget, ClassTarget or SoftmaxTarget", target)
+	nTaps := len(wrt)
+	if needs.InputGradient {
+		wrt = append(wrt, modelImages)
 	}
-	if needGrads {
+	var sites []BiasSite
+	if needs.BiasGradients {
+		sites = collectBiasSites(g, graph.AliasScopeSeparator, e.cfg.ChannelsFirst)
+		for _, s := range sites {
+			wrt = append(wrt, s.out)
+		}
+	}
+	if len(wrt) > 0 {
 		ctx.fwd.backward = true
-		grads := ScoreGradient(score, raw...)
-		for i := range inputs {
-			inputs[i].Grads = toChannelsLast(grads[i], e.cfg.ChannelsFirst)
+		grads := ScoreGradient(score, wrt...)
+		for i := 0; i < nTaps; i++ {
+			layers[i].Grads = toChannelsLast(grads[i], e.cfg.ChannelsFirst)
+			ctx.tapGrads[layers[i].Layer] = grads[i]
+		}
+		next := nTaps
+		if needs.InputGradient {
+			if base.ImagesNHWC != nil {
+				base.InputGrads = toChannelsLast(grads[next], e.cfg.ChannelsFirst)
+			} else {
+				base.InputGrads = grads[next]
+			}
+			next++
+			for _, in := range layers {
+				in.InputGrads = base.InputGrads
+			}
+		}
+		for i := range sites {
+			sites[i].Grads = toChannelsLast(grads[next+i], e.cfg.ChannelsFirst)
+		}
+		base.Biases = sites
+		for _, in := range layers {
+			in.Biases = sites
 		}
 	}
-	if e.cfg.CAMWeights != "" {
-		w, err := findCAMWeights(scope, g, e.cfg.CAMWeights, byName)
-		if err != nil {
-			return nil, err
-		}
-		for _, in := range inputs {
-			in.CAMWeights = w
-		}
-	}
-	outs := []*graph.Node{logits, ctx.classes, score}
-	layout.slots = layout.slots[:0]
-	for _, in := range inputs {
-		outs = append(outs, countNonFinite(in.Acts))
-		layout.slots = append(layout.slots, outputSlot{key: Key{Layer: in.Layer}, kind: slotNonFinite})
+
+	out := &namedOutputs{}
+	out.add(outputName{Part: partLogits}, logits)
+	out.add(outputName{Part: partClasses}, ctx.classes)
+	out.add(outputName{Part: partScore}, score)
+	for _, in := range layers {
+		out.add(outputName{Layer: in.Layer, Part: partNonFinite}, countNonFinite(in.Acts))
 	}
 	if e.cfg.GuidedBackprop {
-		outs = append(outs, ctx.guidedPass(images, classesIn))
-		layout.slots = append(layout.slots, outputSlot{kind: slotGuided})
+		out.add(outputName{Part: partGuided}, ctx.guidedPass(images, classesIn))
 	}
-	for _, in := range inputs {
-		for _, m := range e.cfg.Methods {
-			spec, _ := lookupMethod(m)
-			r, w, err := spec.compute(in)
-			if err != nil {
-				return nil, fmt.Errorf("camviz: %s at layer %q (activations %v): %w", m, in.Layer, in.Acts.Shape().Dimensions, err)
-			}
-			key := Key{Layer: in.Layer, Method: m}
-			outs = append(outs, r)
-			layout.slots = append(layout.slots, outputSlot{key: key})
-			if w != nil {
-				outs = append(outs, w)
-				layout.slots = append(layout.slots, outputSlot{key: key, kind: slotWeights})
+	for _, in := range layers {
+		for _, def := range layerDefs {
+			if err := ctx.addMethod(out, def, *in); err != nil {
+				return nil, err
 			}
 		}
 	}
-	return outs, nil
+	for _, def := range modelDefs {
+		in := base
+		in.Layer = WholeModelLayer
+		if err := ctx.addMethod(out, def, in); err != nil {
+			return nil, err
+		}
+	}
+	layout.names = out.names
+	return out.nodes, nil
+}
+
+// addMethod builds one method at one layer (or for the whole model) and adds its named
+// outputs.
+func (ctx *buildContext) addMethod(out *namedOutputs, def MethodDef, in Inputs) error {
+	in.Method = def.Name
+	where := "(whole model)"
+	if in.Acts != nil {
+		where = fmt.Sprintf("at layer %q (activations %v)", in.Layer, in.Acts.Shape().Dimensions)
+	}
+	ctx.substitutionErr = nil
+	o, err := def.Compute(&in)
+	if err == nil {
+		err = ctx.substitutionErr
+	}
+	if err == nil && o.Raw == nil {
+		err = fmt.Errorf("the method returned no raw map")
+	}
+	if err != nil {
+		return fmt.Errorf("camviz: %s %s: %w", def.Name, where, err)
+	}
+	out.add(outputName{Layer: in.Layer, Method: def.Name, Part: partRaw}, o.Raw)
+	if o.Weights != nil {
+		out.add(outputName{Layer: in.Layer, Method: def.Name, Part: partWeights}, o.Weights)
+	}
+	for _, name := range sortedKeys(o.Extra) {
+		x := o.Extra[name]
+		if x.DType() != dtypes.Float32 {
+			x = graph.ConvertDType(x, dtypes.Float32)
+		}
+		out.add(outputName{Layer: in.Layer, Method: def.Name, Part: partExtra + name}, x)
+	}
+	return nil
 }
 
 // guidedPass builds a guided-backprop copy of the model on the (un-augmented) images
@@ -260,4 +369,31 @@ func (ctx *buildContext) rerunFrom(layer string, acts, images *graph.Node) (*gra
 	return replaceTap(acts.Graph(), layer, acts, func() *graph.Node {
 		return ctx.rerun("ablation_"+layer, images)
 	})
+}
+
+// sortedKeys returns the map's keys in order, so that output names do not depend on Go's
+// map iteration.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// hessianVector returns ∂(Σ g ⊙ v)/∂tap, channels-last, for the gradient g = ∂score/∂tap
+// built by graph.Gradient (itself a graph, so it can be differentiated again) and a
+// constant v, both in the model's layout. Where g does not depend on the tap (the score
+// is linear in it) the product is zero.
+func hessianVector(g, tap, v *graph.Node, channelsFirst bool) (hv *graph.Node, err error) {
+	err = CatchPanic(func() error {
+		hv = graph.Gradient(graph.ReduceAllSum(graph.Mul(g, v)), tap)[0]
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("second-order gradient (Hessian-vector product) through the model failed; an operation "+
+			"on the path from the layer to the score may have no second derivative in GoMLX: %w", err)
+	}
+	return toChannelsLast(hv, channelsFirst), nil
 }

@@ -1,9 +1,33 @@
 package camviz
 
 import (
+	"fmt"
+
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 )
+
+// MethodCAM is the class activation map; see [CAM].
+const MethodCAM Method = "CAM"
+
+// camMethod needs a class and the classifier kernel named by Config.CAMWeights.
+var camMethod = mustRegister(MethodDef{
+	Name:  MethodCAM,
+	Needs: Needs{Classes: true},
+	Compute: func(in *Inputs) (Outputs, error) {
+		if in.CAMWeights == nil {
+			return Outputs{}, fmt.Errorf("CAM needs the classifier's weights: set Config.CAMWeights to the tap " +
+				"naming the final linear layer's kernel [K, numClasses] (for a model built with camviz/models it is " +
+				"set for you)")
+		}
+		w, err := orientCAMWeights(in.CAMWeights, in.Acts.Shape().Dimensions[3], in.Logits.Shape().Dimensions[1])
+		if err != nil {
+			return Outputs{}, err
+		}
+		weights := CAMWeights(w, in.Classes)
+		return Outputs{Raw: in.WeightedMap(weights), Weights: weights}, nil
+	},
+})
 
 // CAM computes the class activation map of Zhou et al., "Learning Deep Features for
 // Discriminative Localization" (CVPR 2016), for a conv → global-average-pool → linear
@@ -45,4 +69,19 @@ func int32Classes(classes *graph.Node) *graph.Node {
 		return classes
 	}
 	return graph.ConvertDType(classes, dtypes.Int32)
+}
+
+// orientCAMWeights returns the classifier kernel as [K, numClasses], transposing a
+// [numClasses, K] matrix (PyTorch and ONNX Linear/Gemm layout).
+func orientCAMWeights(w *graph.Node, k, numClasses int) (*graph.Node, error) {
+	dims := w.Shape().Dimensions
+	switch {
+	case len(dims) == 2 && dims[0] == k && dims[1] == numClasses:
+		return w, nil
+	case len(dims) == 2 && dims[0] == numClasses && dims[1] == k:
+		return graph.Transpose(w, 0, 1), nil
+	}
+	return nil, fmt.Errorf("CAM weights have shape %v, but the layer has %d channels and the model %d classes: "+
+		"want [%d, %d] (or [%d, %d]); CAM applies to the last conv layer before global average pooling",
+		dims, k, numClasses, k, numClasses, numClasses, k)
 }

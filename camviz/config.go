@@ -59,11 +59,11 @@ func (c Config) memoryBudget() int64 {
 
 // validate checks the configuration and names what is wrong.
 func (c Config) validate() error {
-	if len(c.Layers) == 0 {
-		return fmt.Errorf("camviz: Config.Layers is empty: name at least one tapped layer (Explainer.Taps lists them)")
-	}
 	if len(c.Methods) == 0 {
 		return fmt.Errorf("camviz: Config.Methods is empty: ask for at least one method, e.g. camviz.MethodGradCAM")
+	}
+	if len(c.Layers) == 0 && !c.onlyWholeModel() {
+		return fmt.Errorf("camviz: Config.Layers is empty: name at least one tapped layer (Explainer.Taps lists them)")
 	}
 	seen := map[string]bool{}
 	for _, l := range c.Layers {
@@ -92,4 +92,14 @@ func (c Config) validate() error {
 		return fmt.Errorf("camviz: Config.EigenSign %d is unknown: use camviz.EigenSignMaxPositive or camviz.EigenSignRaw", int(c.EigenSign))
 	}
 	return nil
+}
+
+// onlyWholeModel reports whether every method explains the whole model (needs no layer).
+func (c Config) onlyWholeModel() bool {
+	for _, m := range c.Methods {
+		if def, ok := lookupMethod(m); !ok || !def.Needs.WholeModel {
+			return false
+		}
+	}
+	return true
 }

@@ -131,11 +131,12 @@ func normalizeRows(v *graph.Node) *graph.Node {
 	return graph.Div(v, graph.Where(ok, norm, graph.OnesLike(norm)))
 }
 
-func init() {
-	registerMethod(MethodEigenCAM, methodSpec{compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
-		return EigenCAM(in.Acts, in.ctx.cfg.EigenSign), nil, nil
+var (
+	eigenCAMMethod = mustRegister(MethodDef{Name: MethodEigenCAM, Compute: func(in *Inputs) (Outputs, error) {
+		return Outputs{Raw: EigenCAM(in.Acts, in.EigenSign())}, nil
 	}})
-	registerMethod(MethodEigenGradCAM, methodSpec{needsGrads: true, compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
-		return EigenGradCAM(in.Acts, in.Grads, in.ctx.cfg.EigenSign), nil, nil
-	}})
-}
+	eigenGradCAMMethod = mustRegister(MethodDef{Name: MethodEigenGradCAM, Needs: Needs{TapGradients: true},
+		Compute: func(in *Inputs) (Outputs, error) {
+			return Outputs{Raw: EigenGradCAM(in.Acts, in.Grads, in.EigenSign())}, nil
+		}})
+)

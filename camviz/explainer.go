@@ -41,7 +41,7 @@ type Key struct {
 // and compiled on the first call to Explain, once per input shape and target kind.
 func NewExplainer(backend compute.Backend, store *model.Store, modelFn ModelFn, cfg Config) (*Explainer, error) {
 	if backend == nil {
-		return nil, fmt.Errorf("camviz: NewExplainer needs a backend (use camviz.NewBackend())")
+		return nil, fmt.Errorf("camviz: NewExplainer needs a backend (make one with backends.New() of package github.com/camviz/camviz/camviz/backends)")
 	}
 	if store == nil {
 		store = model.NewStore()

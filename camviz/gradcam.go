@@ -4,6 +4,18 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
+// MethodGradCAM is Grad-CAM; see [GradCAM].
+const MethodGradCAM Method = "GradCAM"
+
+var gradCAMMethod = mustRegister(MethodDef{
+	Name:  MethodGradCAM,
+	Needs: Needs{TapGradients: true},
+	Compute: func(in *Inputs) (Outputs, error) {
+		_, weights := GradCAMFromGradients(in.Acts, in.Grads)
+		return Outputs{Raw: in.WeightedMap(weights), Weights: weights}, nil
+	},
+})
+
 // GradCAM computes Grad-CAM (Selvaraju et al., "Grad-CAM: Visual Explanations from Deep
 // Networks via Gradient-based Localization", ICCV 2017) for activations acts
 // [batch, h, w, K] and a score per example [batch] computed from them:

@@ -106,21 +106,25 @@ func elementWiseContributions(acts, grads *graph.Node) *graph.Node {
 	return graph.Max(p, graph.ZerosLike(p))
 }
 
-func init() {
-	weightMethod := func(weightsFn func(acts, grads *graph.Node) *graph.Node) methodSpec {
-		return methodSpec{needsGrads: true, compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
-			w := weightsFn(in.Acts, in.Grads)
-			return in.weightedMap(w), w, nil
-		}}
-	}
-	elementMethod := func(contrib func(acts, grads *graph.Node) *graph.Node) methodSpec {
-		return methodSpec{needsGrads: true, compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
-			return in.channelMap(contrib(in.Acts, in.Grads)), nil, nil
-		}}
-	}
-	registerMethod(MethodGradCAMPlusPlus, weightMethod(gradCAMPlusPlusWeights))
-	registerMethod(MethodXGradCAM, weightMethod(xGradCAMWeights))
-	registerMethod(MethodHiResCAM, elementMethod(hiResContributions))
-	registerMethod(MethodLayerCAM, elementMethod(layerCAMContributions))
-	registerMethod(MethodGradCAMElementWise, elementMethod(elementWiseContributions))
+// weightMethod defines a gradient method with channel weights: raw = Σ_k w_k·A_k.
+func weightMethod(name Method, weightsFn func(acts, grads *graph.Node) *graph.Node) MethodDef {
+	return mustRegister(MethodDef{Name: name, Needs: Needs{TapGradients: true}, Compute: func(in *Inputs) (Outputs, error) {
+		w := weightsFn(in.Acts, in.Grads)
+		return Outputs{Raw: in.WeightedMap(w), Weights: w}, nil
+	}})
 }
+
+// elementMethod defines a gradient method built from per-channel maps c_k: raw = Σ_k c_k.
+func elementMethod(name Method, contrib func(acts, grads *graph.Node) *graph.Node) MethodDef {
+	return mustRegister(MethodDef{Name: name, Needs: Needs{TapGradients: true}, Compute: func(in *Inputs) (Outputs, error) {
+		return Outputs{Raw: in.ChannelMap(contrib(in.Acts, in.Grads))}, nil
+	}})
+}
+
+var (
+	gradCAMPlusPlusMethod    = weightMethod(MethodGradCAMPlusPlus, gradCAMPlusPlusWeights)
+	xGradCAMMethod           = weightMethod(MethodXGradCAM, xGradCAMWeights)
+	hiResCAMMethod           = elementMethod(MethodHiResCAM, hiResContributions)
+	layerCAMMethod           = elementMethod(MethodLayerCAM, layerCAMContributions)
+	gradCAMElementWiseMethod = elementMethod(MethodGradCAMElementWise, elementWiseContributions)
+)

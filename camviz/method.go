@@ -13,98 +13,128 @@ import (
 // accepts them case-insensitively.
 type Method string
 
-// The methods of the foundation; the rest of the family registers itself in its own files.
-const (
-	MethodCAM     Method = "CAM"
-	MethodGradCAM Method = "GradCAM"
-)
-
-// LayerInput is what a method sees of one tapped layer when the Explainer builds its graph.
-// All activations are channels-last, [batch, h, w, K], whatever the model's layout.
-type LayerInput struct {
-	// Layer is the tap's name.
-	Layer string
-	// Acts are the activations A, [batch, h, w, K].
-	Acts *graph.Node
-	// Grads are ∂score/∂A, [batch, h, w, K]; nil unless the method declared needsGrads.
-	Grads *graph.Node
-	// Score is the target score per example, [batch].
-	Score *graph.Node
-	// Logits are the model's outputs, [batch, numClasses].
-	Logits *graph.Node
-	// Classes is the target class per example, [batch] int32; nil for function targets.
-	Classes *graph.Node
-	// CAMWeights is the classifier kernel [K, numClasses] named by Config.CAMWeights, or nil.
-	CAMWeights *graph.Node
-	// Images are the model's inputs, as given to the model function (the 6·batch augmented
-	// images with Config.AugSmooth).
-	Images *graph.Node
-
-	// tap is the activation node in the model's own layout.
-	tap *graph.Node
-	// ctx gives access to the graph being built (re-running the model, options).
-	ctx *buildContext
+// Needs declares what a method asks the Explainer's engine to build for it. The engine
+// builds each thing once per graph, however many methods and layers ask for it, and
+// hands it over in [Inputs]; a method never reaches into the engine.
+type Needs struct {
+	// WholeModel marks a method that explains the model as a whole rather than one
+	// layer (FullGrad): it is computed once per Explain call, not per Config.Layers entry;
+	// its maps are stored once, under the layer name "" ([WholeModelLayer]), and a Result
+	// returns them for any layer.
+	WholeModel bool
+	// Classes means the method needs a class per example (CAM), not a function target.
+	Classes bool
+	// TapGradients asks for G = ∂score/∂A at the layer ([Inputs.Grads]).
+	TapGradients bool
+	// InputGradient asks for ∂score/∂images ([Inputs.InputGrads]).
+	InputGradient bool
+	// BiasGradients asks for every bias site the model declared with [BiasTap], with the
+	// gradient of the score at the site's output ([Inputs.Biases]).
+	BiasGradients bool
+	// HessianVector asks for second-order terms: [Inputs.HessianVector] then returns
+	// Hessian-vector products of the score at the layer. It implies TapGradients.
+	HessianVector bool
+	// Perturbation means the method re-runs the model on perturbed copies of the input
+	// ([Inputs.PassesFromInput]) or of the layer's activations ([Inputs.PassesFromLayer]),
+	// chunked under Config.MemoryBudget.
+	Perturbation bool
 }
 
-// weightedMap returns Σ_k w_k·A_k for channel weights w [batch, K], or with
-// Config.EigenSmooth the first principal component projection of the per-channel maps
-// w_k·A_k (pytorch-grad-cam's eigen_smooth).
-func (in *LayerInput) weightedMap(w *graph.Node) *graph.Node {
-	if in.ctx != nil && in.ctx.cfg.EigenSmooth {
-		if w.DType() != in.Acts.DType() {
-			w = graph.ConvertDType(w, in.Acts.DType())
-		}
-		d := w.Shape().Dimensions
-		return FirstPrincipalProjection(graph.Mul(in.Acts, graph.Reshape(w, d[0], 1, 1, d[1])), in.ctx.cfg.EigenSign)
+// union returns the needs of both.
+func (n Needs) union(o Needs) Needs {
+	return Needs{
+		WholeModel:    n.WholeModel || o.WholeModel,
+		Classes:       n.Classes || o.Classes,
+		TapGradients:  n.TapGradients || o.TapGradients || o.HessianVector || n.HessianVector,
+		InputGradient: n.InputGradient || o.InputGradient,
+		BiasGradients: n.BiasGradients || o.BiasGradients,
+		HessianVector: n.HessianVector || o.HessianVector,
+		Perturbation:  n.Perturbation || o.Perturbation,
 	}
-	return weightedSum(in.Acts, w)
 }
 
-// channelMap reduces per-channel maps c [batch, h, w, K] to the raw map: Σ_k c_k, or with
-// Config.EigenSmooth their first principal component projection.
-func (in *LayerInput) channelMap(c *graph.Node) *graph.Node {
-	if in.ctx != nil && in.ctx.cfg.EigenSmooth {
-		return FirstPrincipalProjection(c, in.ctx.cfg.EigenSign)
-	}
-	return graph.ReduceSum(c, 3)
+// WholeModelLayer is the layer name under which whole-model methods (FullGrad) store their
+// maps in a [Result]: Result.Raw(WholeModelLayer, MethodFullGrad).
+const WholeModelLayer = ""
+
+// Outputs are what a method computes, by name. The engine adds each non-nil one to the
+// graph's outputs under (layer, method, name) and [Result] reads them back by that name.
+type Outputs struct {
+	// Raw is the map [batch, h, w] before ReLU and normalisation (pytorch-grad-cam's
+	// get_cam_image); required.
+	Raw *graph.Node
+	// Weights are the channel weights [batch, K], for methods that have them.
+	Weights *graph.Node
+	// Extra holds further named outputs, each with the batch as its leading axis (with
+	// Config.AugSmooth, the augmented batch); [Result.Extra] returns them.
+	Extra map[string]*graph.Node
 }
 
-// methodSpec describes how to compute one method at one layer.
-type methodSpec struct {
-	// needsGrads asks the Explainer for ∂score/∂A (computed once for all layers).
-	needsGrads bool
-	// needsClasses means the method needs a class per example (not a function target).
-	needsClasses bool
-	// compute returns the raw map [batch, h, w] and, when the method has them, the channel
-	// weights [batch, K] (else nil).
-	compute func(in *LayerInput) (raw, weights *graph.Node, err error)
+// MethodDef defines a method: its name, what it needs, and how it computes its outputs
+// from what the engine provides. Each method lives in its own file with its formula, and
+// registers its definition with [RegisterMethod]; see docs/adding-a-method.md.
+type MethodDef struct {
+	Name  Method
+	Needs Needs
+	// Compute builds the method's graph at one layer (or once, for whole-model methods).
+	// An error names what is wrong; the engine adds the method and layer.
+	Compute func(in *Inputs) (Outputs, error)
 }
 
 var registry = struct {
 	sync.RWMutex
-	specs map[Method]methodSpec
-}{specs: map[Method]methodSpec{}}
+	defs map[Method]MethodDef
+}{defs: map[Method]MethodDef{}}
 
-// registerMethod adds a method; it is called from init functions.
-func registerMethod(m Method, spec methodSpec) {
+// RegisterMethod adds a method to the ones [NewExplainer] accepts and [Methods] lists. It
+// is an error to register a name twice (case-insensitively) or a definition without
+// Compute.
+func RegisterMethod(def MethodDef) error {
+	if def.Name == "" || def.Compute == nil {
+		return fmt.Errorf("camviz.RegisterMethod: method %q needs a name and a Compute function", def.Name)
+	}
 	registry.Lock()
 	defer registry.Unlock()
-	registry.specs[m] = spec
+	for m := range registry.defs {
+		if strings.EqualFold(string(m), string(def.Name)) {
+			return fmt.Errorf("camviz.RegisterMethod: method %q is already registered (as %q)", def.Name, m)
+		}
+	}
+	registry.defs[def.Name] = def
+	return nil
 }
 
-func lookupMethod(m Method) (methodSpec, bool) {
+// mustRegister registers camviz's own methods; a clash is a programming error.
+func mustRegister(def MethodDef) MethodDef {
+	if err := RegisterMethod(def); err != nil {
+		panic(err)
+	}
+	return def
+}
+
+func lookupMethod(m Method) (MethodDef, bool) {
 	registry.RLock()
 	defer registry.RUnlock()
-	s, ok := registry.specs[m]
+	s, ok := registry.defs[m]
 	return s, ok
+}
+
+// MethodNeeds returns what a registered method declares it needs.
+func MethodNeeds(m Method) (Needs, error) {
+	def, ok := lookupMethod(m)
+	if !ok {
+		_, err := ParseMethod(string(m))
+		return Needs{}, err
+	}
+	return def.Needs, nil
 }
 
 // Methods lists every registered method, sorted by name.
 func Methods() []Method {
 	registry.RLock()
 	defer registry.RUnlock()
-	out := make([]Method, 0, len(registry.specs))
-	for m := range registry.specs {
+	out := make([]Method, 0, len(registry.defs))
+	for m := range registry.defs {
 		out = append(out, m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
@@ -126,43 +156,9 @@ func ParseMethod(name string) (Method, error) {
 	return "", fmt.Errorf("camviz: unknown method %q; known methods: %s", name, strings.Join(names, ", "))
 }
 
-func init() {
-	registerMethod(MethodCAM, methodSpec{
-		needsClasses: true,
-		compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
-			if in.CAMWeights == nil {
-				return nil, nil, fmt.Errorf("CAM needs the classifier's weights: set Config.CAMWeights to the tap " +
-					"naming the final linear layer's kernel [K, numClasses] (for a model built with camviz/models it is " +
-					"set for you)")
-			}
-			w, err := orientCAMWeights(in.CAMWeights, in.Acts.Shape().Dimensions[3], in.Logits.Shape().Dimensions[1])
-			if err != nil {
-				return nil, nil, err
-			}
-			weights := CAMWeights(w, in.Classes)
-			return in.weightedMap(weights), weights, nil
-		},
-	})
-	registerMethod(MethodGradCAM, methodSpec{
-		needsGrads: true,
-		compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
-			_, weights := GradCAMFromGradients(in.Acts, in.Grads)
-			return in.weightedMap(weights), weights, nil
-		},
-	})
-}
-
-// orientCAMWeights returns the classifier kernel as [K, numClasses], transposing a
-// [numClasses, K] matrix (PyTorch and ONNX Linear/Gemm layout).
-func orientCAMWeights(w *graph.Node, k, numClasses int) (*graph.Node, error) {
-	dims := w.Shape().Dimensions
-	switch {
-	case len(dims) == 2 && dims[0] == k && dims[1] == numClasses:
-		return w, nil
-	case len(dims) == 2 && dims[0] == numClasses && dims[1] == k:
-		return graph.Transpose(w, 0, 1), nil
-	}
-	return nil, fmt.Errorf("CAM weights have shape %v, but the layer has %d channels and the model %d classes: "+
-		"want [%d, %d] (or [%d, %d]); CAM applies to the last conv layer before global average pooling",
-		dims, k, numClasses, k, numClasses, numClasses, k)
+// unregisterMethod removes a method (tests register probes and remove them again).
+func unregisterMethod(m Method) {
+	registry.Lock()
+	defer registry.Unlock()
+	delete(registry.defs, m)
 }

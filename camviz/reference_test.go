@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/internal/modela"
@@ -15,7 +17,7 @@ import (
 
 // testBackend is shared by the package's tests.
 var testBackend = func() compute.Backend {
-	b, err := camviz.NewBackend()
+	b, err := backends.New()
 	if err != nil {
 		panic(err)
 	}

@@ -49,11 +49,25 @@ type mapSet struct {
 	raw         []float32
 	k           int
 	weights     []float32
+	// extra are the method's further named outputs (Outputs.Extra), whole.
+	extra map[string]*tensors.Tensor
 }
 
+// newResult reads the graph's outputs back by the names the engine gave them.
 func newResult(cfg Config, dims []int, layout *outputLayout, outputs []*tensors.Tensor) (*Result, error) {
-	if len(outputs) != 3+len(layout.slots) {
-		return nil, fmt.Errorf("camviz: internal error: %d outputs for %d slots", len(outputs), len(layout.slots))
+	if len(outputs) != len(layout.names) {
+		return nil, fmt.Errorf("camviz: internal error: %d outputs for %d names", len(outputs), len(layout.names))
+	}
+	byName := make(map[outputName]*tensors.Tensor, len(outputs))
+	for i, n := range layout.names {
+		byName[n] = outputs[i]
+	}
+	part := func(p string) (*tensors.Tensor, error) {
+		t := byName[outputName{Part: p}]
+		if t == nil {
+			return nil, fmt.Errorf("camviz: internal error: the graph has no %q output", p)
+		}
+		return t, nil
 	}
 	batch := dims[0]
 	passes := max(layout.passes, 1)
@@ -61,46 +75,68 @@ func newResult(cfg Config, dims []int, layout *outputLayout, outputs []*tensors.
 		Taps: layout.taps, maps: map[Key]*mapSet{}, channelsFirstInput: cfg.ChannelsFirst, passes: passes,
 		Memory: append([]MemoryEstimate(nil), layout.memory...)}
 	first := r.identityPass() * batch // first row of the un-augmented pass
-	logits := tensors.MustCopyFlatData[float32](outputs[0])
+	logitsT, err := part(partLogits)
+	if err != nil {
+		return nil, err
+	}
+	logits := tensors.MustCopyFlatData[float32](logitsT)
 	nc := len(logits) / (batch * passes)
 	for b := 0; b < batch; b++ {
 		r.Logits = append(r.Logits, logits[(first+b)*nc:(first+b+1)*nc])
 	}
-	for _, c := range tensors.MustCopyFlatData[int32](outputs[1])[first : first+batch] {
+	classesT, err := part(partClasses)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range tensors.MustCopyFlatData[int32](classesT)[first : first+batch] {
 		r.Classes = append(r.Classes, int(c))
 	}
-	r.Scores = tensors.MustCopyFlatData[float32](outputs[2])[first : first+batch]
-	for i, slot := range layout.slots {
-		t := outputs[3+i]
-		d := t.Shape().Dimensions
-		switch slot.kind {
-		case slotNonFinite:
-			if n := tensors.MustCopyFlatData[int32](t)[0]; n > 0 {
+	scoreT, err := part(partScore)
+	if err != nil {
+		return nil, err
+	}
+	r.Scores = tensors.MustCopyFlatData[float32](scoreT)[first : first+batch]
+	if t := byName[outputName{Part: partGuided}]; t != nil {
+		r.guided = tensors.MustCopyFlatData[float32](t)
+	}
+	for _, name := range layout.names {
+		if name.Part == partNonFinite {
+			if n := tensors.MustCopyFlatData[int32](byName[name])[0]; n > 0 {
 				return nil, fmt.Errorf("camviz: the activations of layer %q hold %d NaN or infinite values, although the "+
-					"images are finite: the model (or its weights) produces them; no map is defined there", slot.key.Layer, n)
+					"images are finite: the model (or its weights) produces them; no map is defined there", name.Layer, n)
 			}
-			continue
-		case slotGuided:
-			r.guided = tensors.MustCopyFlatData[float32](t)
+		}
+	}
+	for _, name := range layout.names {
+		if name.Method == "" {
 			continue
 		}
-		ms := r.maps[slot.key]
+		key := Key{Layer: name.Layer, Method: name.Method}
+		ms := r.maps[key]
 		if ms == nil {
 			ms = &mapSet{batch: batch}
-			r.maps[slot.key] = ms
+			r.maps[key] = ms
 		}
-		if slot.kind == slotWeights {
+		t := byName[name]
+		d := t.Shape().Dimensions
+		switch {
+		case name.Part == partWeights:
 			ms.k, ms.weights = d[1], tensors.MustCopyFlatData[float32](t)
-			continue
-		}
-		if len(d) != 3 {
-			return nil, fmt.Errorf("camviz: %s at %q produced shape %v; want [batch, h, w]", slot.key.Method, slot.key.Layer, d)
-		}
-		ms.h, ms.w, ms.raw = d[1], d[2], tensors.MustCopyFlatData[float32](t)
-		for j, v := range ms.raw {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("camviz: %s at layer %q gave %v at example %d although the activations are finite "+
-					"(non-finite gradients or scores?)", slot.key.Method, slot.key.Layer, v, (j/(ms.h*ms.w))%batch)
+		case strings.HasPrefix(name.Part, partExtra):
+			if ms.extra == nil {
+				ms.extra = map[string]*tensors.Tensor{}
+			}
+			ms.extra[strings.TrimPrefix(name.Part, partExtra)] = t
+		case name.Part == partRaw:
+			if len(d) != 3 {
+				return nil, fmt.Errorf("camviz: %s at %q produced shape %v; want [batch, h, w]", name.Method, name.Layer, d)
+			}
+			ms.h, ms.w, ms.raw = d[1], d[2], tensors.MustCopyFlatData[float32](t)
+			for j, v := range ms.raw {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return nil, fmt.Errorf("camviz: %s at layer %q gave %v at example %d although the activations are finite "+
+						"(non-finite gradients or scores?)", name.Method, name.Layer, v, (j/(ms.h*ms.w))%batch)
+				}
 			}
 		}
 	}
@@ -117,6 +153,10 @@ func (r *Result) identityPass() int {
 
 func (r *Result) set(layer string, m Method) (*mapSet, error) {
 	ms, ok := r.maps[Key{strings.TrimPrefix(layer, "/"), m}]
+	if !ok {
+		// A whole-model method has one map set, the same at every layer.
+		ms, ok = r.maps[Key{WholeModelLayer, m}]
+	}
 	if !ok {
 		return nil, fmt.Errorf("camviz: result has no %s map at layer %q; it holds layers %v and methods %v", m, layer, r.Layers, r.Methods)
 	}
@@ -332,4 +372,21 @@ func (r *Result) perPass(fn func(pass int) ([]*heatmap.Map, error)) ([]*heatmap.
 		out[b] = augAverage(maps)
 	}
 	return out, nil
+}
+
+// Extra returns a method's further named output (for instance Deep Feature
+// Factorization's concepts) as computed by the graph: its values, flat in row-major
+// order, and its dimensions. With Config.AugSmooth the leading axis is the augmented
+// batch. Layer is [WholeModelLayer] for whole-model methods.
+func (r *Result) Extra(layer string, m Method, name string) (values []float32, dims []int, err error) {
+	ms, err := r.set(layer, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, ok := ms.extra[name]
+	if !ok {
+		names := sortedKeys(ms.extra)
+		return nil, nil, fmt.Errorf("camviz: %s at layer %q has no output %q; it has %v", m, layer, name, names)
+	}
+	return tensors.MustCopyFlatData[float32](t), append([]int(nil), t.Shape().Dimensions...), nil
 }

@@ -56,29 +56,29 @@ func ScoreCAM(acts, images *graph.Node, chunk int, score ScoreFn) (raw, weights 
 	return weightedSum(acts, weights), weights, nil
 }
 
-func init() {
-	registerMethod(MethodScoreCAM, methodSpec{compute: func(in *LayerInput) (*graph.Node, *graph.Node, error) {
-		ctx := in.ctx
-		cf := ctx.cfg.ChannelsFirst
-		images := toChannelsLast(ctx.images, cf)
-		d := in.Acts.Shape().Dimensions
-		id := images.Shape().Dimensions
-		if len(id) != 4 {
-			return nil, nil, fmt.Errorf("Score-CAM needs 4-D images [batch, H, W, C] (or [batch, C, H, W] with Config.ChannelsFirst), got %v", id)
+// scoreCAMMethod re-runs the whole model on the B·K masked images.
+var scoreCAMMethod = mustRegister(MethodDef{
+	Name:  MethodScoreCAM,
+	Needs: Needs{Perturbation: true},
+	Compute: func(in *Inputs) (Outputs, error) {
+		images := in.ImagesNHWC
+		if images == nil {
+			return Outputs{}, fmt.Errorf("Score-CAM needs 4-D images [batch, H, W, C] (or [batch, C, H, W] with "+
+				"Config.ChannelsFirst), got %v", in.Images.Shape().Dimensions)
 		}
+		d, id := in.Acts.Shape().Dimensions, images.Shape().Dimensions
 		item := int64(images.DType().Size())
-		perPass := ctx.fwd.bytesPerExampleAfter(-1) + 2*int64(id[1]*id[2]*id[3])*item + 3*int64(id[1]*id[2])*item
-		chunk, err := ctx.planChunks(in.Layer, MethodScoreCAM, d[0]*d[3], perPass)
+		// Each pass holds its mask (3 maps at input size while normalising) and masked image
+		// (twice: gathered and multiplied).
+		extra := 2*int64(id[1]*id[2]*id[3])*item + 3*int64(id[1]*id[2])*item
+		chunk, score, err := in.PassesFromInput(d[0]*d[3], extra)
 		if err != nil {
-			return nil, nil, err
+			return Outputs{}, err
 		}
-		_, w, err := ScoreCAM(in.Acts, images, chunk, func(masked, examples *graph.Node) *graph.Node {
-			logits := ctx.rerun("scorecam_"+in.Layer, toChannelsFirst(masked, cf))
-			return ctx.target.rescore(logits, gatherRows(ctx.classes, examples))
-		})
+		_, w, err := ScoreCAM(in.Acts, images, chunk, score)
 		if err != nil {
-			return nil, nil, err
+			return Outputs{}, err
 		}
-		return in.weightedMap(w), w, nil
-	}})
-}
+		return Outputs{Raw: in.WeightedMap(w), Weights: w}, nil
+	},
+})

@@ -116,7 +116,7 @@ func (t TapInfo) String() string {
 func collectTaps(g *graph.Graph, prefix string) []TapInfo {
 	var taps []TapInfo
 	for alias, node := range g.IterAliasedNodes() {
-		if !strings.HasPrefix(alias, prefix) {
+		if !strings.HasPrefix(alias, prefix) || isInternalAlias(alias) {
 			continue
 		}
 		taps = append(taps, TapInfo{

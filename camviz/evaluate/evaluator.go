@@ -26,7 +26,7 @@ type Evaluator struct {
 // examples' size (zoo models do; channels-first models are given transposed images).
 func New(backend compute.Backend, m *models.Model, cfg Config) (*Evaluator, error) {
 	if backend == nil || m == nil {
-		return nil, fmt.Errorf("evaluate.New: needs a backend (camviz.NewBackend()) and a model (models.Load or models.LoadShipped)")
+		return nil, fmt.Errorf("evaluate.New: needs a backend (backends.New()) and a model (models.Load or models.LoadShipped)")
 	}
 	cfg, err := cfg.withDefaults()
 	if err != nil {

@@ -5,7 +5,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/models"
@@ -22,7 +23,7 @@ var shared struct {
 // backend that first used them.
 func testBackend(t testing.TB) compute.Backend {
 	t.Helper()
-	shared.once.Do(func() { shared.backend, shared.err = camviz.NewBackend() })
+	shared.once.Do(func() { shared.backend, shared.err = backends.New() })
 	if shared.err != nil {
 		t.Fatal(shared.err)
 	}

@@ -4,7 +4,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -20,7 +21,7 @@ var testBackend struct {
 // a model's variables live on the backend that first used them.
 func newTestBackend(t testing.TB) compute.Backend {
 	t.Helper()
-	testBackend.once.Do(func() { testBackend.backend, testBackend.err = camviz.NewBackend() })
+	testBackend.once.Do(func() { testBackend.backend, testBackend.err = backends.New() })
 	if testBackend.err != nil {
 		t.Fatal(testBackend.err)
 	}

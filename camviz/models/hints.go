@@ -8,7 +8,7 @@ package models
 type InputHints struct {
 	// BGR says the model takes its colour channels in blue, green, red order.
 	BGR bool
-	// PixelRange is the range of the pixel values the model takes: "0-255", "0-1", or ""
+	// PixelRange is the range of the pixel values the model takes: "0-255", "0-1", "-1-1", or ""
 	// when the model does not say.
 	PixelRange string
 	// Mean and Std, when set, are per-channel values the caller subtracts and divides by

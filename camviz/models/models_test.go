@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/models"
@@ -16,7 +18,7 @@ var testBackend compute.Backend
 func camvizBackend(t *testing.T) compute.Backend {
 	t.Helper()
 	if testBackend == nil {
-		b, err := camviz.NewBackend()
+		b, err := backends.New()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,19 +29,46 @@ const onnxCAMTap = "camviz.cam_weights"
 // axes are dynamic.
 const onnxDefaultSize = 224
 
+// ONNXOptions are the choices LoadONNXOptions takes.
+type ONNXOptions struct {
+	// Score names the node output used as the class scores: any node output of the
+	// graph (ONNX name, with or without a leading "/"), shaped [batch, C] or
+	// [batch, C, 1, 1] (squeezed to [batch, C]). "" chooses the default (see LoadONNX).
+	Score string
+}
+
 // LoadONNX reads an ONNX image classifier (for example one exported from PyTorch with
-// torch.onnx.export) through onnx-gomlx and returns it as a Model ready to explain:
+// torch.onnx.export) through onnx-gomlx and returns it as a Model ready to explain. It is
+// LoadONNXOptions(path, ONNXOptions{}).
+func LoadONNX(path string) (*Model, error) { return LoadONNXOptions(path, ONNXOptions{}) }
+
+// LoadONNXOptions reads an ONNX image classifier through onnx-gomlx and returns it as a
+// Model ready to explain:
 //
+//   - The graph is first legalized (see legalizer in legalize.go): legacy opsets'
+//     and converters' forms (ImageScaler, BatchNormalization's old attributes, auto_pad,
+//     ceil_mode, count_include_pad, attribute forms of Pad/Reshape/Slice/Clip, Upsample,
+//     Softmax before opset 13, Dropout, Identity, empty optional inputs) are rewritten
+//     into the forms onnx-gomlx builds; outputs that are not float tensors (ZipMap,
+//     string labels) are cut away and the labels they carry become Spec.ClassNames; an
+//     op onnx-gomlx does not implement is one error naming it, its node and the opset.
 //   - Every node output of the ONNX graph that something reads (another node or the graph
 //     outputs) is a tap, named by its ONNX output name without a leading "/" (GoMLX reads
 //     a leading "/" as an absolute alias path): "/relu2/Relu_output_0" is the tap
 //     "relu2/Relu_output_0"; [Model.LayerName] and [Model.Explainer] accept either form.
 //     The taps are listed in the graph's node order; Model.Layers holds the 4-D ones
 //     (the activations CAM methods apply to).
-//   - The graph output named "logits", else the first output, gives the logits.
+//   - The score (Model.Score, the model function's output): opts.Score when set; else the
+//     graph output named "logits", else the first float [N, C] or [N, C, 1, 1] graph
+//     output; when that output is a Softmax's or Sigmoid's, its input is taken instead
+//     (the pre-activation scores, which pytorch-grad-cam's ClassifierOutputTarget
+//     assumes). A [N, C, 1, 1] score is squeezed to [N, C].
+//   - Model.Input holds what the file states about its pictures (metadata_props such as
+//     WinML's Image.BitmapPixelFormat and Image.NominalPixelRange, doc strings naming
+//     BGR, ImageScaler nodes).
 //   - The model takes images [batch, C, H, W] (ONNX/PyTorch layout, ChannelsFirst is set)
 //     and its activations are NCHW; the Explainer transposes them.
-//   - CAM's weights are the initializer of the last Gemm or MatMul feeding the logits
+//   - CAM's weights are the initializer of the last Gemm or MatMul feeding the score
 //     ([numClasses, K] for a PyTorch Linear; camviz orients it by shape).
 //   - The weights are loaded into the model's Store under the scope "ONNX" (onnx-gomlx's
 //     onnx.ModelScope), "/" in initializer names becoming "|".
@@ -49,27 +76,24 @@ const onnxDefaultSize = 224
 // Layers can be replaced with camviz.ReplaceTap (Ablation-CAM needs it): the model is then
 // re-run from that node output on, through a copy of the graph that takes it as an input.
 // The graph is built once here for a batch of one, so that unsupported operators and bad
-// files are reported now; Spec.InputSize is the input's [H, W, C] (224×224 when the
-// spatial axes are dynamic).
-func LoadONNX(path string) (*Model, error) {
+// files are reported now, naming the ONNX node that fails; Spec.InputSize is the input's
+// [H, W, C] (224×224 when the spatial axes are dynamic; auto_pad and ceil_mode are made
+// explicit for that size). No panic from onnx-gomlx escapes: each becomes an error.
+func LoadONNXOptions(path string, opts ONNXOptions) (*Model, error) {
 	contents, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("models.LoadONNX: %w", err)
 	}
-	og, err := parseONNXGraph(contents)
-	if err != nil {
+	var og *onnxGraph
+	if err := camviz.CatchPanic(func() (err error) { og, err = parseONNXGraph(contents); return err }); err != nil {
 		return nil, fmt.Errorf("models.LoadONNX(%s): %w", path, err)
-	}
-	if len(og.inputDims) != 4 {
-		return nil, fmt.Errorf("models.LoadONNX(%s): input %q has dimensions %v; camviz explains image classifiers "+
-			"taking [batch, C, H, W]", path, og.input, og.inputDims)
 	}
 	if contents, err = proto.Marshal(og.proto); err != nil {
 		return nil, fmt.Errorf("models.LoadONNX(%s): %w", path, err)
 	}
-	om, err := parser.Parse(contents)
-	if err != nil {
-		return nil, fmt.Errorf("models.LoadONNX(%s): %w", path, err)
+	var om onnx.Model
+	if err := camviz.CatchPanic(func() (err error) { om, err = parser.Parse(contents); return err }); err != nil {
+		return nil, fmt.Errorf("models.LoadONNX(%s): onnx-gomlx cannot parse the model: %w", path, err)
 	}
 	baseDir := filepath.Dir(path)
 	om = om.WithBaseDir(baseDir)
@@ -78,24 +102,10 @@ func LoadONNX(path string) (*Model, error) {
 		return nil, fmt.Errorf("models.LoadONNX(%s): loading the weights: %w", path, err)
 	}
 	net := &onnxNet{graph: og, model: om, baseDir: baseDir, cuts: map[string]onnx.Model{}}
-	c, h, w := og.inputDims[1], og.inputDims[2], og.inputDims[3]
-	if c <= 0 {
-		c = 3
-	}
-	if h <= 0 || w <= 0 {
-		h, w = onnxDefaultSize, onnxDefaultSize
-	}
+	c, h, w := og.buildDims[1], og.buildDims[2], og.buildDims[3]
 	spec := Spec{Arch: ONNXArch, InputSize: [3]int{h, w, c}}
-	camW := ""
-	if og.camWeights != "" {
-		camW = "/" + onnx.ModelScope + "/" + strings.ReplaceAll(og.camWeights, model.ScopeSeparator, "|")
-		net.camVar = camW
-		if og.camTransposed && len(og.camDims) == 2 && og.camDims[0] == og.camDims[1] {
-			net.camTap = onnxCAMTap
-			camW = onnxCAMTap
-		}
-	}
-	m := &Model{Spec: spec, Store: store, Fn: net.build, CAMWeights: camW, ChannelsFirst: true, onnx: net}
+	m := &Model{Spec: spec, Store: store, Fn: net.build, ChannelsFirst: true, onnx: net,
+		Input: readInputHints(og.proto, og.input, og.legal)}
 	backend, err := gobackend.New("")
 	if err != nil {
 		return nil, fmt.Errorf("models.LoadONNX: %w", err)
@@ -103,16 +113,30 @@ func LoadONNX(path string) (*Model, error) {
 	defer backend.Finalize()
 	taps, err := camviz.ListTaps(backend, store, m.Fn, 1, c, h, w)
 	if err != nil {
+		if diag := net.diagnose(backend, store); diag != nil {
+			return nil, fmt.Errorf("models.LoadONNX(%s): %w", path, diag)
+		}
 		return nil, fmt.Errorf("models.LoadONNX(%s): building the graph for input [1 %d %d %d]: %w", path, c, h, w, err)
 	}
-	for _, t := range taps {
-		if t.Name == tapName(og.logits) {
-			if len(t.Shape) != 2 || t.Shape[1] < 2 {
-				return nil, fmt.Errorf("models.LoadONNX(%s): output %q has shape %v; want logits [batch, numClasses]",
-					path, og.logits, t.Shape)
-			}
-			m.Spec.NumClasses = t.Shape[1]
+	score, numClasses, err := chooseScore(og, taps, opts.Score)
+	if err != nil {
+		return nil, fmt.Errorf("models.LoadONNX(%s): %w", path, err)
+	}
+	og.setScore(score)
+	m.Score, m.Spec.NumClasses = score, numClasses
+	if labels := og.legal.labels; len(labels) == numClasses {
+		m.Spec.ClassNames = labels
+	}
+	if og.camWeights != "" {
+		camW := "/" + onnx.ModelScope + "/" + strings.ReplaceAll(og.camWeights, model.ScopeSeparator, "|")
+		net.camVar = camW
+		if og.camTransposed && len(og.camDims) == 2 && og.camDims[0] == og.camDims[1] {
+			net.camTap = onnxCAMTap
+			camW = onnxCAMTap
 		}
+		m.CAMWeights = camW
+	}
+	for _, t := range taps {
 		if len(t.Shape) == 4 && strings.HasPrefix(t.DType, "Float") {
 			m.Layers = append(m.Layers, t.Name)
 		}
@@ -134,19 +158,20 @@ type onnxNet struct {
 	cuts map[string]onnx.Model
 }
 
-// build is the model function: images [batch, C, H, W] → logits.
+// build is the model function: images [batch, C, H, W] → scores [batch, C].
 func (n *onnxNet) build(scope *model.Scope, images *graph.Node) *graph.Node {
 	g := images.Graph()
 	og := n.graph
 	nodes := n.model.CallGraph(scope, g, map[string]*graph.Node{og.input: images}, og.outputs...)
 	var logits *graph.Node
 	replaced := map[string]*graph.Node{}
+	score := og.scoreOrFirst()
 	for i, name := range og.outputs {
 		if t := camviz.Tap(nodes[i], tapName(name)); t != nodes[i] {
 			replaced[name] = t
 		}
-		if name == og.logits {
-			logits = nodes[i]
+		if name == score {
+			logits = squeezeScore(nodes[i])
 		}
 	}
 	if n.camTap != "" {
@@ -194,5 +219,5 @@ func (n *onnxNet) runFrom(scope *model.Scope, images *graph.Node, replaced map[s
 	for name, node := range replaced {
 		inputs[name] = node
 	}
-	return cut.CallGraph(scope, images.Graph(), inputs, n.graph.logits)[0]
+	return squeezeScore(cut.CallGraph(scope, images.Graph(), inputs, n.graph.scoreOrFirst())[0])
 }

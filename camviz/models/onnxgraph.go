@@ -11,7 +11,7 @@ import (
 )
 
 // onnxGraph is what camviz reads of an ONNX graph proto itself (onnx-gomlx converts it):
-// the image input, the logits output, every node output in graph order and the
+// the image input, the score output, every node output in graph order and the
 // classifier's weight initializer.
 type onnxGraph struct {
 	proto *protos.ModelProto
@@ -19,19 +19,29 @@ type onnxGraph struct {
 	// (-1 where dynamic).
 	input     string
 	inputDims []int
-	// logits is the graph output taken as the logits (named "logits", else the first).
-	logits string
+	// buildDims are the input dimensions the graph is first built with: batch 1, the
+	// dynamic axes set (3 channels, 224×224).
+	buildDims []int
+	// graphOutputs are the graph's outputs after legalization (float tensors).
+	graphOutputs []string
+	// score is the node output taken as the class scores (see chooseScore).
+	score string
 	// outputs are the node outputs exposed as taps, in the proto's (topological) order.
 	outputs []string
-	// camWeights is the initializer of the last Gemm/MatMul feeding the logits ("" if
+	// camWeights is the initializer of the last Gemm/MatMul feeding the score ("" if
 	// none), and camTransposed says it is stored [numClasses, K] (Gemm transB=1).
 	camWeights    string
 	camTransposed bool
 	// camDims are the dimensions of the camWeights initializer.
 	camDims []int
+	// legal is what the legalization pass learnt (labels, pre-activations, scalers).
+	legal *legalization
+	// nodes maps a node output to the node that produces it (after legalization).
+	nodes map[string]*protos.NodeProto
 }
 
-// parseONNXGraph unmarshals an ONNX model and finds its input, logits and taps.
+// parseONNXGraph unmarshals an ONNX model, finds its image input, legalizes it
+// (legalizeONNX) and lists its taps.
 func parseONNXGraph(contents []byte) (*onnxGraph, error) {
 	mp := &protos.ModelProto{}
 	if err := proto.Unmarshal(contents, mp); err != nil {
@@ -73,22 +83,51 @@ func parseONNXGraph(contents []byte) (*onnxGraph, error) {
 	if len(gr.Output) == 0 {
 		return nil, fmt.Errorf("the ONNX graph has no output")
 	}
-	og.logits = gr.Output[0].Name
-	for _, out := range gr.Output {
-		if out.Name == "logits" {
-			og.logits = out.Name
-		}
+	if len(og.inputDims) != 4 {
+		return nil, fmt.Errorf("input %q has dimensions %v; camviz explains image classifiers taking [batch, C, H, W]",
+			og.input, og.inputDims)
+	}
+	og.buildDims = []int{1, og.inputDims[1], og.inputDims[2], og.inputDims[3]}
+	if og.buildDims[1] <= 0 {
+		og.buildDims[1] = 3
+	}
+	if og.buildDims[2] <= 0 || og.buildDims[3] <= 0 {
+		og.buildDims[2], og.buildDims[3] = onnxDefaultSize, onnxDefaultSize
+	}
+	legal, err := legalizeONNX(mp, og.input, og.buildDims)
+	if err != nil {
+		return nil, err
+	}
+	og.legal = legal
+	for _, o := range gr.Output {
+		og.graphOutputs = append(og.graphOutputs, o.Name)
 	}
 	og.outputs = exposedOutputs(gr)
-	og.camWeights, og.camTransposed = findClassifierWeights(gr, og.logits, inits)
-	for _, t := range gr.Initializer {
+	og.nodes = map[string]*protos.NodeProto{}
+	for _, n := range gr.Node {
+		for _, o := range n.Output {
+			og.nodes[o] = n
+		}
+	}
+	return og, nil
+}
+
+// setScore makes a node output the score and finds the classifier's weights behind it.
+func (og *onnxGraph) setScore(score string) {
+	og.score = score
+	inits := map[string]bool{}
+	for _, t := range og.proto.Graph.Initializer {
+		inits[t.Name] = true
+	}
+	og.camWeights, og.camTransposed = findClassifierWeights(og.proto.Graph, score, inits)
+	og.camDims = nil
+	for _, t := range og.proto.Graph.Initializer {
 		if t.Name == og.camWeights {
 			for _, d := range t.Dims {
 				og.camDims = append(og.camDims, int(d))
 			}
 		}
 	}
-	return og, nil
 }
 
 // valueInfoDims returns the dimensions of a tensor value info, -1 for dynamic axes.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -16,7 +17,7 @@ import (
 // A result with 1000 classes and no ClassNames is captioned with the bundled ImageNet-1k
 // names; explicit names win.
 func TestExplorerAddResultImageNetNames(t *testing.T) {
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/camviz/camviz/camviz/backends"
+
 	"github.com/camviz/camviz/camviz"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -25,7 +27,7 @@ func linearModel(_ *model.Scope, images *graph.Node) *graph.Node {
 }
 
 func TestExplorerAddResult(t *testing.T) {
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func run(cfg config, w io.Writer) error {
 	if cfg.n < 1 || cfg.show < 0 || cfg.tau <= 0 || cfg.tau >= 1 {
 		return fmt.Errorf("need -n ≥ 1, -show ≥ 0 and 0 < -tau < 1")
 	}
-	backend, err := camviz.NewBackend()
+	backend, err := backends.New()
 	if err != nil {
 		return err
 	}

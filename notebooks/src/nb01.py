@@ -39,6 +39,7 @@ import (
 	"math"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/metrics"
@@ -68,7 +69,7 @@ synthetic set with a seed the model never saw; each has its class, its box and i
 %%
 m := must(models.LoadShipped("gapcnn"))
 fmt.Printf("architecture %s, channels %v, classes %v\n", m.Spec.Arch, m.Spec.Channels, m.Spec.ClassNames)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 for _, t := range must(camviz.ListTaps(backend, m.Store, m.Fn, 1, 64, 64, 3)) {
 	fmt.Println("  tap", t)
 }
@@ -86,7 +87,7 @@ normalised map (the threshold Zhou et al. used).
 ("code", r"""
 %%
 m := must(models.LoadShipped("gapcnn"))
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 cfg := datasets.DefaultSyntheticConfig()
 cfg.Seed = 2 // held out: training used seed 1
 test := must(datasets.Synthetic(cfg, 6))
@@ -128,7 +129,7 @@ classifier's bias, S_c − b_c.
 ("code", r"""
 %%
 m := must(models.LoadShipped("gapcnn"))
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 cfg := datasets.DefaultSyntheticConfig()
 cfg.Seed = 2
 test := must(datasets.Synthetic(cfg, 6))

@@ -2,7 +2,7 @@
 
     python3 notebooks/src/nb02.py [output.ipynb [model-dir]]
 
-A model folder other than testdata/gapcnn (e.g. a quick one from examples/train) can be
+A model folder other than testdata/gapcnn (e.g. a quick one from camviz train) can be
 given for development; the saved notebook always uses models.LoadShipped("gapcnn").
 """
 import sys
@@ -51,6 +51,7 @@ import (
 	"time"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/models"
@@ -81,7 +82,7 @@ var columns = []struct {
 }
 
 // backend runs the graphs: the pure-Go backend unless GOMLX_BACKEND says otherwise.
-var backend = must(camviz.NewBackend())
+var backend = must(backends.New())
 
 // setup loads the trained GAP-CNN and n held-out synthetic images (seed 2;
 // the model was trained on seed 1) as one batch [n, 64, 64, 3] and as pictures.
@@ -164,7 +165,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 ("markdown", r"""
 ## The model and the images
 
-The GAP-CNN (`models.LoadShipped("gapcnn")`, made by `go run ./examples/train -arch gapcnn
+The GAP-CNN (`models.LoadShipped("gapcnn")`, made by `camviz train -arch gapcnn
 -data synthetic`) has three 3×3 conv blocks with batch norm and ReLU, max-pooling after the
 first two, global average pooling and one dense layer. The taps are the blocks' ReLU outputs,
 so every activation A is ≥ 0. The images are held out (synthetic seed 2).

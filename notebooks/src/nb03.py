@@ -2,7 +2,7 @@
 
     python3 notebooks/src/nb03.py [output.ipynb [model-dir]]
 
-A model folder other than testdata/resnet-fmnist (e.g. a quick one from examples/train) can
+A model folder other than testdata/resnet-fmnist (e.g. a quick one from camviz train) can
 be given for development; the saved notebook always uses models.LoadShipped("resnet-fmnist").
 """
 import sys
@@ -28,7 +28,7 @@ with 16, 32 and 64 channels and stride 2 at the start of stages 2 and 3, global 
 pooling and a dense layer. It was trained on **Fashion-MNIST canvases**: Fashion-MNIST items
 (Xiao et al. 2017) pasted at random sizes and places on cluttered, coloured 48×48 canvases
 (`datasets.FashionMNISTCanvas`), so that where the item is varies and a map can be right or
-wrong about it (`go run ./examples/train -arch resnet -data fmnist-canvas -size 48`).
+wrong about it (`camviz train -arch resnet -data fmnist-canvas -size 48`).
 """),
 ("code", r"""
 import (
@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/metrics"
@@ -57,7 +58,7 @@ func must[T any](v T, err error) T {
 }
 
 // backend runs the graphs: the pure-Go backend unless GOMLX_BACKEND says otherwise.
-var backend = must(camviz.NewBackend())
+var backend = must(backends.New())
 
 // coarseToFine lists the ResNet's taps from the deepest (12×12 for 48×48 canvases) to the
 // stem (48×48).

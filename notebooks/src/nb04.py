@@ -42,6 +42,7 @@ import (
 	"strings"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/camviz/camviz/camviz/nb"
@@ -111,7 +112,7 @@ explained).
 m := must(models.LoadONNX(refPath("model_a.onnx")))
 fmt.Printf("arch %s, input %v (channels first: %v), %d classes, CAM weights %q\n",
 	m.Spec.Arch, m.InputDims(1), m.ChannelsFirst, m.Spec.NumClasses, m.CAMWeights)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 for _, t := range must(m.Taps(backend)) {
 	mark := " "
 	for _, l := range m.Layers {
@@ -138,7 +139,7 @@ the per-layer maps, min-max again).
 ("code", r"""
 %%
 m := must(models.LoadONNX(refPath("model_a.onnx")))
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 in := must(npy.ReadFile(refPath("input_nchw.npy")))
 layers := []string{"target_activation", "/relu2/Relu_output_0"}
 grad := must(must(m.Explainer(backend, layers, camviz.MethodGradCAM)).ExplainFloats(in.Data, in.Shape, camviz.ClassTarget(3)))
@@ -179,7 +180,7 @@ their largest value, finals in absolute terms (they lie in [0, 1]).
 ("code", r"""
 %%
 m := must(models.LoadONNX(refPath("model_a.onnx")))
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 in := must(npy.ReadFile(refPath("input_nchw.npy")))
 layers := map[string]string{"target_activation": "relu3", "relu2/Relu_output_0": "relu2"}
 grad := must(must(m.Explainer(backend, []string{"target_activation", "relu2/Relu_output_0"}, camviz.MethodGradCAM)).
@@ -223,7 +224,7 @@ allows them 1e-3. Ablation-CAM re-runs the ONNX graph from the layer on, once pe
 ("code", r"""
 %%
 m := must(models.LoadONNX(refPath("model_a.onnx")))
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 in := must(npy.ReadFile(refPath("input_nchw.npy")))
 layers := map[string]string{"target_activation": "relu3", "relu2/Relu_output_0": "relu2"}
 var methods []camviz.Method
@@ -258,11 +259,11 @@ for _, meth := range methods {
 ("markdown", r"""
 ## From the command line
 
-The same explanation, without writing Go, with the `camviz` command (`examples/camviz`):
+The same explanation, without writing Go, with the `camviz` command (`camviz/cmd/camviz`; `go install ./camviz/cmd/camviz`):
 
 ```
-go run ./examples/camviz layers --model testdata/reference/model_a/model_a.onnx
-go run ./examples/camviz explain --model testdata/reference/model_a/model_a.onnx \
+camviz layers --model testdata/reference/model_a/model_a.onnx
+camviz explain --model testdata/reference/model_a/model_a.onnx \
     --input testdata/reference/model_a/input_nchw.npy \
     --layer target_activation --layer /relu2/Relu_output_0 \
     --method gradcam --method hirescam --class 3 --raw --out /tmp/model_a

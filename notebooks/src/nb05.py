@@ -50,7 +50,7 @@ The paper's numbers for CAM (the method every other one is compared with):
 canvases (`datasets.FashionMNISTCanvas`: the 28×28 item square resized to 40–90 % of the
 side, a random ink colour, background clutter and noise), each with its box and its mask
 (the item's non-zero pixels). Two classifiers were trained on training items with
-`go run ./examples/train -data fmnist-canvas -size 48` and are shipped in `testdata/`: a
+`camviz train -data fmnist-canvas -size 48` and are shipped in `testdata/`: a
 GAP-CNN (three conv blocks, global average pooling, one linear layer: the network CAM was
 made for) and a small ResNet (a stem and three BasicBlocks, then the same head). The test images are the 200 Fashion-MNIST test items kept in
 `testdata/fashion-mnist`, on canvases drawn with a seed the training never saw.
@@ -58,7 +58,7 @@ made for) and a small ResNet (a stem and three BasicBlocks, then the same head).
 Everything below runs through `camviz/evaluate`: `evaluate.Run(backend, model, examples,
 cfg)` explains the images batch by batch (all methods in one graph), feeds the final maps to
 camviz/metrics' accumulators, and returns the methods × metrics table; the same table comes
-out of `go run ./examples/evaluate` as CSV, Markdown and an HTML page.
+out of `camviz evaluate` as CSV, Markdown and an HTML page.
 """),
 ("code", r"""
 import (
@@ -69,6 +69,7 @@ import (
 	"path/filepath"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/evaluate"
 	"github.com/camviz/camviz/camviz/heatmap"
@@ -99,7 +100,7 @@ func loadModel(name string) *models.Model {
 
 // testSet returns the first n of the 200 Fashion-MNIST test items in testdata, pasted on
 // size×size canvases with seed 2 (training used seed 1 and the training items), as
-// examples/train and examples/evaluate draw them.
+// camviz train and camviz evaluate draw them.
 func testSet(size, n int) []datasets.Example {
 	dir := filepath.Join(must(models.RepoDir()), "testdata", "fashion-mnist")
 	items, labels, err := datasets.LoadFashionMNIST(dir, "t10k", n)
@@ -156,7 +157,7 @@ for _, e := range test {
 	area += float64(e.Box.Dx()*e.Box.Dy()) / float64(e.H*e.W) / float64(len(test))
 }
 fmt.Printf("%d test images of %dx%d; the object's box covers %.0f%% of the canvas on average\n", len(test), test[0].H, test[0].W, 100*area)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 for _, name := range []string{"gapcnn-fmnist", "resnet-fmnist"} {
 	m := loadModel(name)
 	acc := must(m.Accuracy(backend, testSet(m.Spec.InputSize[0], 200)))
@@ -216,7 +217,7 @@ Ablation-CAM, which run one forward pass per channel of `block3` (64 per image),
 %%
 m := loadModel("gapcnn-fmnist")
 test := testSet(m.Spec.InputSize[0], 200)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 r := must(evaluate.Run(backend, m, test, evaluate.Config{Methods: fastMethods(), Metrics: evaluate.LocalizationMetrics()}))
 showTable("GAP-CNN, block3", r)
 printBestTau(r)
@@ -235,7 +236,7 @@ and the linear layer, so CAM applies too).
 %%
 m := loadModel("resnet-fmnist")
 test := testSet(m.Spec.InputSize[0], 200)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 r := must(evaluate.Run(backend, m, test, evaluate.Config{Methods: fastMethods(), Metrics: evaluate.LocalizationMetrics()}))
 showTable("ResNet, layer3.0", r)
 printBestTau(r)
@@ -264,7 +265,7 @@ ResNet, whose methods differ most, with 16 images and 16-step curves.
 %%
 m := loadModel("resnet-fmnist")
 test := testSet(m.Spec.InputSize[0], 16)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 r := must(evaluate.Run(backend, m, test, evaluate.Config{
 	Metrics: []evaluate.Metric{evaluate.AverageDrop, evaluate.IncreaseInConfidence, evaluate.Deletion, evaluate.Insertion},
 	CausalSteps: 16}))
@@ -290,7 +291,7 @@ their trained root-mean-square, on a clone of the model).
 %%
 m := loadModel("resnet-fmnist")
 test := testSet(m.Spec.InputSize[0], 16)
-backend := must(camviz.NewBackend())
+backend := must(backends.New())
 res := must(evaluate.CascadingRandomization(backend, m, test, evaluate.SanityConfig{
 	Methods: []camviz.Method{"CAM", "GradCAM", "GradCAMPlusPlus", "LayerCAM", "EigenCAM"}, Seed: 1}))
 check(nb.ShowImage(must(evaluate.SanityChart(res, false))))

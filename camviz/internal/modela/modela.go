@@ -27,7 +27,9 @@ func Dir() string {
 }
 
 // Load reads model A's weights into a new store and returns it with the model function.
-// The taps are relu1, relu2, relu3 and "fc/weights" (the dense kernel [64, 10], for CAM).
+// The taps are relu1, relu2, relu3 and "fc/weights" (the dense kernel [64, 10], for CAM);
+// the conv outputs (bias added, before the ReLU) are bias sites conv1, conv2, conv3
+// (camviz.BiasTap), for FullGrad.
 func Load() (*model.Store, camviz.ModelFn, error) { return load(false) }
 
 // LoadFloat64 is Load with the weights converted to float64, for finite-difference checks.
@@ -80,7 +82,7 @@ func Forward(scope *model.Scope, x *graph.Node) *graph.Node {
 		w := s.GetVariable("weights").NodeValue(x.Graph())
 		b := s.GetVariable("biases").NodeValue(x.Graph())
 		y := graph.Convolve(x, w).PaddingPerDim([][2]int{{1, 1}, {1, 1}}).Done()
-		return graph.Add(y, graph.ExpandLeftToRank(b, y.Rank()))
+		return camviz.BiasTap(graph.Add(y, graph.ExpandLeftToRank(b, y.Rank())), b, name)
 	}
 	x = camviz.Tap(camviz.ReLU(conv("conv1", x)), "relu1")
 	x = camviz.Tap(camviz.ReLU(conv("conv2", x)), "relu2")

@@ -1,0 +1,131 @@
+// Package bench is the "camviz bench" command: it measures camviz's speed on this machine, every number in one
+// run: convolutions on the Go backend (lowered by camviz/fastconv vs native),
+// a full-width ResNet-18 at 224×224 with random weights, batch 1 and 8
+// (forward, Grad-CAM at the last block and at all 8 blocks in one pass,
+// Grad-CAM++, Eigen-CAM; at batch 1 Score-CAM with camviz's chunk and with
+// chunks of 4, its first call in the note), a heatmap overlay with PNG
+// encoding, and each section's peak RSS. Each time is the median of -reps
+// runs after -warmup untimed ones, the methods of one batch size interleaved.
+// It prints a table with the project's goals and reference numbers, and with
+// -md FILE also writes it as Markdown.
+//
+//	camviz bench [-quick] [-md table.md]
+//
+// -quick is a smoke run (under a minute: batch 1, 3 repetitions, no Score-CAM);
+// -torch also runs ResNet-18 forward and Grad-CAM with Debian's python3-torch
+// (apt-get install python3-torch) and prints the ratios measured in the same
+// run; -cpuprofile FILE writes a CPU profile of the whole run. The backend is
+// backends.New's ($GOMLX_BACKEND selects another one). docs/performance.md
+// holds the latest full run.
+package bench
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/camviz/camviz/camviz/models"
+)
+
+// options say what the bench measures and how often.
+type options struct {
+	Quick     bool
+	Reps      int // timed repetitions per measure (median)
+	Warmup    int // untimed runs before them
+	ScoreReps int // timed Score-CAM runs (it is slow)
+	Batches   []int
+	Spec      models.Spec // the ResNet
+	Convs     []convShape
+	ScoreCAM  bool
+	Torch     bool
+	MD        string // Markdown output file
+	Profile   string // CPU profile file
+}
+
+func defaultOptions() options {
+	return options{Reps: 7, Warmup: 2, ScoreReps: 1, Batches: []int{1, 8}, Spec: models.ResNet18Spec(1000, 224),
+		Convs: resnetConvs, ScoreCAM: true}
+}
+
+func parseBatches(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-batches %q: want positive batch sizes separated by commas, e.g. 1,8", s)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// Main runs the command with args (without the program and command names), writing
+// the table to stdout and progress to stderr, and returns the exit status: 0, 1 for
+// failures, 2 for flags that do not parse.
+func Main(args []string, stdout, stderr io.Writer) int {
+	opts := defaultOptions()
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.BoolVar(&opts.Quick, "quick", false, "smoke run: batch 1, 3 repetitions after 1 warm-up, no Score-CAM (under a minute)")
+	fs.IntVar(&opts.Reps, "reps", opts.Reps, "timed repetitions per measure (the median is reported)")
+	fs.IntVar(&opts.Warmup, "warmup", opts.Warmup, "untimed runs before the timed ones")
+	fs.IntVar(&opts.ScoreReps, "score-reps", opts.ScoreReps,
+		"timed Score-CAM calls after the first (each is 512 forward passes; the first is reported in the note)")
+	batches := fs.String("batches", "1,8", "ResNet-18 batch sizes, comma separated")
+	size := fs.Int("size", 224, "ResNet-18 image size")
+	fs.BoolVar(&opts.ScoreCAM, "scorecam", true, "measure Score-CAM (batch 1)")
+	fs.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
+	fs.StringVar(&opts.MD, "md", "", "also write the table as Markdown to this file")
+	fs.StringVar(&opts.Profile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bench: unexpected argument %q: every value goes with a flag (camviz bench --help)\n", fs.Arg(0))
+		return 2
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	if opts.Batches, err = parseBatches(*batches); err != nil {
+		return fail(stderr, err)
+	}
+	if *size < 32 {
+		return fail(stderr, fmt.Errorf("-size %d: ResNet-18 needs images of at least 32×32", *size))
+	}
+	opts.Spec = models.ResNet18Spec(1000, *size)
+	if opts.Quick {
+		if !set["reps"] {
+			opts.Reps = 3
+		}
+		if !set["warmup"] {
+			opts.Warmup = 1
+		}
+		if !set["batches"] {
+			opts.Batches = []int{1}
+		}
+		if !set["scorecam"] {
+			opts.ScoreCAM = false
+		}
+	}
+	if opts.Reps < 1 || opts.Warmup < 0 || opts.ScoreReps < 1 {
+		return fail(stderr, fmt.Errorf("-reps %d, -warmup %d, -score-reps %d: want at least 1, 0 and 1", opts.Reps, opts.Warmup, opts.ScoreReps))
+	}
+	command := strings.TrimSpace("camviz bench " + strings.Join(args, " "))
+	if _, err := run(opts, command, stdout, stderr); err != nil {
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+// fail prints err as "bench: ..." and returns the failure exit status, 1.
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintln(stderr, "bench:", err)
+	return 1
+}

@@ -1,0 +1,146 @@
+package models
+
+import (
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/camviz/camviz/camviz/npy"
+)
+
+const legacyDir = "../../testdata/onnx-legacy"
+
+// legacyFixture is one graph of testdata/onnx-legacy (scripts/gen_legacy_onnx.py).
+type legacyFixture struct {
+	name string
+	// score is given to LoadONNXOptions ("" = the default); wantScore is Model.Score.
+	score, wantScore string
+	labels           []string
+	hints            InputHints
+}
+
+var legacyFixtures = []legacyFixture{
+	{name: "scaler_bn_autopad_opset7", wantScore: "logits",
+		hints: InputHints{Sources: []string{`ImageScaler node "scaler": scale 0.5, bias [-0.3 0.2 0.1] (applied inside the graph)`}}},
+	{name: "pad_bn_opset2", wantScore: "logits"},
+	{name: "attr_forms_opset4", score: "prob", wantScore: "prob"},
+	{name: "ceil_pools_upsample_opset10", wantScore: "scores"},
+	{name: "upsample_dropout_identity_opset7", wantScore: "logits"},
+	// The graph output is an untyped Softmax output: the default score is its input.
+	{name: "empty_inputs_opset13", wantScore: "logits"},
+	// A Sigmoid head behind ZipMap and ArrayFeatureExtractor: the score is its input.
+	{name: "zipmap_labels_opset8", wantScore: "logits", labels: []string{"tench", "goldfish", "great white shark", "tiger shark"},
+		hints: InputHints{BGR: true, PixelRange: "0-255", Sources: []string{"metadata Image.BitmapPixelFormat=Bgr8",
+			"metadata Image.NominalPixelRange=NominalRange_0_255",
+			`ImageScaler node "scaler": scale 0.003921569, bias [-0.4 -0.45 -0.5] (applied inside the graph)`}}},
+	{name: "labelencoder_opset9", wantScore: "logits", labels: []string{"cat", "dog", "bird"},
+		hints: InputHints{BGR: true, Sources: []string{`model doc string mentions BGR: "Expects BGR images."`}}},
+}
+
+// TestLegacyONNXFixtures loads each legacy graph through LoadONNX (legalization included)
+// and compares its score with the float64 NumPy/torch evaluation of the ORIGINAL graph
+// (scripts/gen_legacy_onnx.py), to 1e-5 relative; it checks the chosen score, the
+// labels read from the model and the input hints.
+func TestLegacyONNXFixtures(t *testing.T) {
+	backend := newTestBackend(t)
+	for _, f := range legacyFixtures {
+		t.Run(f.name, func(t *testing.T) {
+			m, err := LoadONNXOptions(filepath.Join(legacyDir, f.name+".onnx"), ONNXOptions{Score: f.score})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Score != f.wantScore {
+				t.Errorf("Score = %q, want %q", m.Score, f.wantScore)
+			}
+			if !slices.Equal(m.Spec.ClassNames, f.labels) {
+				t.Errorf("ClassNames = %q, want %q", m.Spec.ClassNames, f.labels)
+			}
+			if m.Input.BGR != f.hints.BGR || m.Input.PixelRange != f.hints.PixelRange || !slices.Equal(m.Input.Sources, f.hints.Sources) {
+				t.Errorf("Input = %+v, want %+v", m.Input, f.hints)
+			}
+			in, err := npy.ReadFile(filepath.Join(legacyDir, f.name+".input.npy"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := npy.ReadFile(filepath.Join(legacyDir, f.name+".ref.npy"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := m.InputDims(1); !slices.Equal(got, in.Shape) {
+				t.Fatalf("model input %v, fixture input %v", got, in.Shape)
+			}
+			if m.Spec.NumClasses != want.Shape[len(want.Shape)-1] {
+				t.Errorf("NumClasses = %d, reference has %v", m.Spec.NumClasses, want.Shape)
+			}
+			out, err := m.Predict(backend, in.Data, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkClose(t, f.name, out[0], want.Data, 1e-5, 1e-6*maxAbs(want.Data))
+		})
+	}
+}
+
+// TestLegacyONNXErrors checks the fixtures that must not load: one error, naming what
+// is wrong first.
+func TestLegacyONNXErrors(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		{"unsupported_convtranspose_opset9", `ONNX op ConvTranspose (node "upconv", opset 9) is not supported: not implemented by onnx-gomlx v0.5.13`},
+		{"malformed_conv_pads", `ONNX node "bad_conv" (op Conv, opset 13, inputs [1 3 8 8] [2 3 3 3]) cannot be built: `},
+	} {
+		_, err := LoadONNX(filepath.Join(legacyDir, c.name+".onnx"))
+		if err == nil {
+			t.Errorf("%s: loaded, want an error", c.name)
+			continue
+		}
+		t.Logf("%s: %v", c.name, err)
+		msg := err.Error()
+		if i := strings.Index(msg, c.want); i < 0 || i > len("models.LoadONNX(")+len(legacyDir)+len(c.name)+10 {
+			t.Errorf("%s: error %q does not start with %q", c.name, msg, c.want)
+		}
+		if strings.Contains(msg, "panicked") || strings.Contains(msg, "compilation failed") {
+			t.Errorf("%s: error still wrapped in GoMLX context: %q", c.name, msg)
+		}
+	}
+}
+
+// TestONNXScoreOption checks ONNXOptions.Score: any node output of shape [N, C] is
+// accepted, others are refused with the shape named.
+func TestONNXScoreOption(t *testing.T) {
+	path := filepath.Join(legacyDir, "zipmap_labels_opset8.onnx")
+	m, err := LoadONNXOptions(path, ONNXOptions{Score: "prob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Score != "prob" || m.Spec.NumClasses != 4 {
+		t.Errorf("Score %q with %d classes, want prob with 4", m.Score, m.Spec.NumClasses)
+	}
+	in, err := npy.ReadFile(filepath.Join(legacyDir, "zipmap_labels_opset8.input.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logits, err := npy.ReadFile(filepath.Join(legacyDir, "zipmap_labels_opset8.ref.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := m.Predict(newTestBackend(t), in.Data, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float32, len(logits.Data))
+	for i, z := range logits.Data {
+		want[i] = float32(1 / (1 + math.Exp(-float64(z))))
+	}
+	checkClose(t, "sigmoid(logits)", out[0], want, 1e-5, 1e-7)
+	for _, c := range []struct{ score, want string }{
+		{"r1", `score "r1" is Float32 [1 3 6 6]`},
+		{"nothing", `score "nothing" is not a node output of the model`},
+	} {
+		_, err := LoadONNXOptions(path, ONNXOptions{Score: c.score})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Score %q: error %v, want it to contain %q", c.score, err, c.want)
+		}
+	}
+}
