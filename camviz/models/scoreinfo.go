@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -11,7 +12,7 @@ var activationOps = map[string]bool{"Softmax": true, "LogSoftmax": true, "Sigmoi
 
 // ScoreTensor names the tensor used as the class scores and says what it is, for tools to
 // print: for an ONNX model the node output Model.Score (else the logits output) with, for
-// example, "graph output", "input of Softmax node /Softmax, whose output prob is a graph
+// example, "input of Softmax node /Softmax, whose output prob is a graph output", "graph
 // output" or "output of Gemm node /fc/Gemm"; for a zoo model "logits", "the model's
 // output".
 func (m *Model) ScoreTensor() (name, what string) {
@@ -25,24 +26,24 @@ func (m *Model) ScoreTensor() (name, what string) {
 		graphOutput[o.GetName()] = true
 	}
 	var parts []string
+	for _, n := range gr.GetNode() {
+		if !activationOps[n.GetOpType()] || len(n.GetInput()) == 0 || n.GetInput()[0] != name {
+			continue
+		}
+		s := fmt.Sprintf("input of %s node %s", n.GetOpType(), n.GetName())
+		for _, o := range n.GetOutput() {
+			if graphOutput[o] {
+				s += fmt.Sprintf(", whose output %s is a graph output", o)
+			}
+		}
+		parts = append(parts, s)
+	}
 	if graphOutput[name] {
 		parts = append(parts, "graph output")
 	}
-	for _, n := range gr.GetNode() {
-		for _, in := range n.GetInput() {
-			if in != name || !activationOps[n.GetOpType()] {
-				continue
-			}
-			s := fmt.Sprintf("input of %s node %s", n.GetOpType(), n.GetName())
-			for _, o := range n.GetOutput() {
-				if graphOutput[o] {
-					s += fmt.Sprintf(", whose output %s is a graph output", o)
-				}
-			}
-			parts = append(parts, s)
-		}
-		for _, o := range n.GetOutput() {
-			if o == name && len(parts) == 0 {
+	if len(parts) == 0 {
+		for _, n := range gr.GetNode() {
+			if slices.Contains(n.GetOutput(), name) {
 				parts = append(parts, fmt.Sprintf("output of %s node %s", n.GetOpType(), n.GetName()))
 			}
 		}

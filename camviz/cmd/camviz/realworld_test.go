@@ -124,6 +124,19 @@ func TestExplainImageNetPicture(t *testing.T) {
 		t.Errorf("--class Tabby: stdout does not explain tabby (281):\n%s", stdout)
 	}
 
+	// The same network ending in Softmax: the Softmax's input is the score, so the top-5
+	// and its probabilities are the same.
+	code, stdout, stderr = runCLI(t, "explain", "--model", filepath.Join(dir, "tiny1000_softmax.onnx"), "--input", pic,
+		"--method", "gradcam", "--preset", "imagenet", "--out", t.TempDir())
+	if code != 0 {
+		t.Fatalf("softmax head: exit %d: %s", code, stderr)
+	}
+	if want := "scores: 0/0.7/Gemm_output_0 [1 1000] (input of Softmax node /1/Softmax, whose output prob is a graph output)\n"; !strings.Contains(stdout, want) {
+		t.Errorf("softmax head: no line %q in\n%s", want, stdout)
+	}
+	e = expected["imagenet"]
+	checkTop5(t, "softmax head", stdout, e.Top5, e.Probs)
+
 	code, stdout, stderr = runCLI(t, "explain", "--model", model, "--input", pic, "--method", "gradcam", "--class", "tig",
 		"--out", t.TempDir())
 	want := `camviz: --class: class "tig" is ambiguous: it matches 4 class names as a prefix: "tiger shark" (3), "tiger cat" (282), ` +
@@ -227,5 +240,64 @@ func TestExplainLabelsTop5ModelA(t *testing.T) {
 	}
 	if !strings.Contains(string(page), "predicted seven (7)") || !strings.Contains(string(page), "explained three (3); top-5 softmax: ") {
 		t.Errorf("index.html does not name the classes")
+	}
+}
+
+// TestExplainScoreNodeOutput takes model A's pooled features (Flatten_output_0, [1, 64]:
+// the spatial means of target_activation) as the class scores with --score: the printed
+// top-5 equals the softmax, in float64, of the spatial means of torch's target_activation
+// (activations_relu3.npy), and the default layer is still target_activation. --score
+// on the [1, 64, 1, 1] pooling output reads it as [1, 64].
+func TestExplainScoreNodeOutput(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "explain", "--model", modelA, "--input", filepath.Join(refDir, "input_nchw.npy"),
+		"--method", "gradcam", "--score", "/Flatten_output_0", "--class", "5", "--out", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	acts := readArray(t, filepath.Join(refDir, "activations_relu3.npy"))
+	if !slices.Equal(acts.Shape, []int{1, 64, 16, 16}) {
+		t.Fatalf("activations_relu3.npy is %v", acts.Shape)
+	}
+	means := make([]float64, 64)
+	for c := range means {
+		for _, v := range acts.Data[c*256 : (c+1)*256] {
+			means[c] += float64(v) / 256
+		}
+	}
+	hi, sum := slices.Max(means), 0.0
+	for _, v := range means {
+		sum += math.Exp(v - hi)
+	}
+	order := make([]int, 64)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(means[b], means[a]) })
+	m := topLine.FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("no top-5 line in\n%s", stdout)
+	}
+	for i, p := range strings.Split(m[1], " | ") {
+		prob, label, _ := strings.Cut(p, " ")
+		c := order[i]
+		want := math.Exp(means[c]-hi) / sum
+		v, _ := strconv.ParseFloat(prob, 64)
+		if label != fmt.Sprintf("class %d", c) || math.Abs(v-want) > 1e-3*want {
+			t.Errorf("top-%d: %q, want %.4g class %d", i+1, p, want, c)
+		}
+	}
+	for _, want := range []string{"scores: Flatten_output_0 [1 64] (output of Flatten node /Flatten)\n",
+		"layers: target_activation (default", "; explained class 5\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("no %q in\n%s", want, stdout)
+		}
+	}
+
+	code, stdout, stderr = runCLI(t, "layers", "--model", modelA, "--score", "gap/GlobalAveragePool_output_0")
+	if code != 0 {
+		t.Fatalf("layers: exit %d: %s", code, stderr)
+	}
+	if want := "scores: gap/GlobalAveragePool_output_0 [1 64 1 1] squeezed to [1 64] (output of GlobalAveragePool node /gap/GlobalAveragePool)\n"; !strings.Contains(stdout, want) {
+		t.Errorf("layers: no %q in\n%s", want, stdout)
 	}
 }

@@ -4,6 +4,8 @@ Writes into OUT (argv[1]):
   tiny1000.onnx   a small seeded random CNN with 1000 outputs (an "ImageNet" head), input
                   [batch, 3, 64, 64], exported with torch.onnx.export at opset 17 with a
                   dynamic batch axis -- the call the README's "Your own model" shows.
+  tiny1000_softmax.onnx  the same network ending in Softmax (output "prob"): camviz takes
+                  the Softmax's input as the scores.
   chelsea64.png   scikit-image's chelsea.png (CC0, Stefan van der Walt) resized to 64x64
                   with PIL's bilinear filter, so that camviz feeds it without resizing.
   expected.json   for each preprocessing the test runs, torch's logits of the picture
@@ -44,6 +46,9 @@ x0 = torch.zeros(1, 3, 64, 64)
 torch.onnx.export(net, x0, os.path.join(out, "tiny1000.onnx"), opset_version=17,
                   input_names=["input"], output_names=["logits"],
                   dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+torch.onnx.export(torch.nn.Sequential(net, torch.nn.Softmax(dim=1)).eval(), x0, os.path.join(out, "tiny1000_softmax.onnx"),
+                  opset_version=17, input_names=["input"], output_names=["prob"],
+                  dynamic_axes={"input": {0: "batch"}, "prob": {0: "batch"}})
 
 src = os.path.join(os.path.dirname(skimage.__file__), "data", "chelsea.png")
 pic = Image.open(src).convert("RGB").resize((64, 64), Image.BILINEAR)
