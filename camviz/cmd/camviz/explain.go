@@ -226,7 +226,7 @@ func report(w io.Writer, names labels.Choice, res *camviz.Result, out string) {
 		pred := models.Argmax(logits)
 		fmt.Fprintf(w, "image %d: predicted %s, score %.6g; explained %s\n", i, classLabel(names, pred), logits[pred],
 			classLabel(names, res.Classes[i]))
-		fmt.Fprintf(w, "  top-%d softmax: %s\n", topK, formatTop(names, topClasses(logits, topK)))
+		fmt.Fprintf(w, "  top-%d softmax: %s\n", topK, formatTop(names, labels.TopK(names, logits, topK)))
 	}
 	fmt.Fprintf(w, "maps written to %s (open %s)\n", out, joinPath(out, "index.html"))
 }

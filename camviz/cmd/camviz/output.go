@@ -185,7 +185,7 @@ func (w *writer) writeIndex(methods []camviz.Method) error {
 		pred := models.Argmax(logits)
 		fmt.Fprintf(&b, "<li>image %d: predicted %s, score %.6g; explained %s; top-%d softmax: %s</li>\n", i,
 			html.EscapeString(classLabel(w.classes, pred)), logits[pred], html.EscapeString(classLabel(w.classes, w.res.Classes[i])),
-			topK, html.EscapeString(formatTop(w.classes, topClasses(logits, topK))))
+			topK, html.EscapeString(formatTop(w.classes, labels.TopK(w.classes, logits, topK))))
 	}
 	b.WriteString("</ul>\n")
 	var buf bytes.Buffer

@@ -56,14 +56,9 @@ func (o *inputOptions) given() []string {
 }
 
 // plan decides the preprocessing of a picture for model m: the flags, the preset, what
-// the model states (Model.Input) and the defaults (camviz/preprocess.Resolve).
+// the model states (Model.PictureInput) and the defaults (Model.Preprocessing).
 func (o *inputOptions) plan(m *models.Model) (preprocess.Plan, error) {
-	h, w, c := m.Spec.InputSize[0], m.Spec.InputSize[1], m.Spec.InputSize[2]
-	stated := preprocess.Stated{Channels: c, Height: h, Width: w, Fixed: m.InputSizeFixed(), BGR: m.Input.BGR,
-		Range: m.Input.PixelRange, Mean: m.Input.Mean, Std: m.Input.Std, Sources: m.Input.Sources}
-	if m.Spec.Arch == models.ONNXArch && !stated.Fixed {
-		stated.Height, stated.Width = 0, 0 // a dynamic ONNX input states no size
-	}
+	c := m.Spec.InputSize[2]
 	req := preprocess.Request{Preset: strings.ToLower(o.preset), Range: o.rng}
 	if o.bgrSet {
 		req.BGR = &o.bgr
@@ -86,7 +81,7 @@ func (o *inputOptions) plan(m *models.Model) (preprocess.Plan, error) {
 			return preprocess.Plan{}, err
 		}
 	}
-	p, err := preprocess.Resolve(stated, req)
+	p, err := m.Preprocessing(req)
 	if err != nil {
 		return preprocess.Plan{}, usagef("%s", strings.TrimPrefix(err.Error(), "preprocess: "))
 	}
