@@ -38,15 +38,19 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/backends"
+	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/heatmap"
+	"github.com/camviz/camviz/camviz/labels"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/camviz/camviz/camviz/nb"
 	"github.com/camviz/camviz/camviz/npy"
+	"github.com/camviz/camviz/camviz/preprocess"
 )
 
 // must stops the cell with a clear message if err is set.
@@ -257,6 +261,75 @@ for _, meth := range methods {
 }
 """),
 ("markdown", r"""
+## Your own model: score, layer, preprocessing, labels
+
+A model you bring needs four decisions, and camviz makes each from what the file says,
+printing what it chose (the README's "Your own model" section has the export call):
+
+* **Score** — the tensor whose entries are the class scores: the graph output named `logits`,
+  else the first float `[N, C]` output, or the input of a final Softmax/Sigmoid (Grad-CAM wants
+  pre-activation scores); `models.LoadONNXOptions(path, models.ONNXOptions{Score: name})` takes
+  any node output instead. `Model.ScoreTensor` says which one is used and what it is.
+* **Layer** — `Model.DefaultLayer`: the last activation with spatial extent on the path to the
+  scores before the global pooling (torchcam's rule, restricted to that path), where
+  pytorch-grad-cam's documentation puts the target layer of the usual CNNs.
+* **Preprocessing** — `Model.Preprocessing(preprocess.Request{...})` resolves size, RGB/BGR,
+  pixel range and mean/std from the request (flags or a preset), what the model file states
+  (`Model.Input`) and the defaults; the plan prints each setting with its reason and
+  `Plan.Apply` turns a picture into the model's input.
+* **Labels** — `labels.Choose(file, m.Spec.ClassNames, m.Spec.NumClasses)`: a label file, else
+  the names the model carries, else the ImageNet-1k names bundled with camviz for a 1000-class
+  model; `labels.TopK` gives the top-k with softmax probabilities.
+
+**A note on the model.** camviz ships no pretrained ImageNet classifier (no third-party weights
+of that size are committed), so the cells below run the workflow on model A — untrained, 10
+unnamed classes, 32×32 input — with a real photograph, scikit-image's `chelsea.png` (CC0,
+Stefan van der Walt; Debian's `python3-skimage`). Its "prediction" means nothing; the steps
+are what a pretrained model goes through unchanged, and there they print names such as
+"tabby" or "Egyptian cat" (the CLI tests check that chain on a torch-exported 1000-class model
+against torch's own numbers).
+"""),
+("code", r"""
+%%
+m := must(models.LoadONNXOptions(refPath("model_a.onnx"), models.ONNXOptions{}))
+backend := must(backends.New())
+score, what := m.ScoreTensor()
+fmt.Printf("scores: %s (%s), %d classes\n", score, what, m.Spec.NumClasses)
+fmt.Printf("default layer: %s\n", must(m.DefaultLayer(backend)))
+names := must(labels.Choose("", m.Spec.ClassNames, m.Spec.NumClasses))
+fmt.Printf("labels: %s\n", names.Source)
+"""),
+("code", r"""
+%%
+// chelsea.png from Debian's python3-skimage (CC0).
+photo := "/usr/lib/python3/dist-packages/skimage/data/chelsea.png"
+if _, err := os.Stat(photo); err != nil {
+	panic("the photograph comes with Debian's scikit-image: apt-get install -y python3-skimage")
+}
+m := must(models.LoadONNXOptions(refPath("model_a.onnx"), models.ONNXOptions{}))
+backend := must(backends.New())
+plan := must(m.Preprocessing(preprocess.Request{Preset: preprocess.PresetImageNet}))
+fmt.Println(plan)
+rgb := must(datasets.LoadImage(photo, plan.Height, plan.Width)) // [H, W, 3] RGB in [0, 1]
+x := must(plan.Apply(rgb, m.ChannelsFirst))
+
+layer := must(m.DefaultLayer(backend))
+ex := must(m.Explainer(backend, []string{layer}, camviz.MethodGradCAM))
+res := must(ex.ExplainFloats(x, m.InputDims(1), camviz.ArgmaxTarget()))
+names := must(labels.Choose("", m.Spec.ClassNames, m.Spec.NumClasses))
+for i, p := range labels.TopK(names, res.Logits[0], 5) {
+	fmt.Printf("top-%d: %v\n", i+1, p)
+}
+
+pic := must(heatmap.ImageFromHWC(plan.Height, plan.Width, 3, rgb, 0, 1))
+final := must(res.Final(layer, camviz.MethodGradCAM))[0]
+over := must(heatmap.Overlay(pic, final, heatmap.Jet, 0.5))
+grid := &heatmap.Grid{Title: "Grad-CAM at " + layer, CellSize: 192,
+	ColLabels: []string{"photograph (32x32)", "explained: " + names.Name(res.Classes[0])},
+	Cells:     [][]image.Image{{pic, over}}}
+must(0, nb.ShowGrid(grid))
+"""),
+("markdown", r"""
 ## From the command line
 
 The same explanation, without writing Go, with the `camviz` command (`camviz/cmd/camviz`; `go install ./camviz/cmd/camviz`):
@@ -271,8 +344,14 @@ camviz explain --model testdata/reference/model_a/model_a.onnx \
 
 `explain` writes `<layer>/<Method>.npy` (the final maps), `<Method>_raw.npy` (with `--raw`),
 PNG overlays, the multi-layer aggregate in `multilayer/`, and an `index.html` that shows them
-all. `--input` also takes a PNG or JPEG, resized to the model's input size and normalised
-with `--mean`/`--std` (ImageNet models: `--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225`).
+all. Without `--layer` it explains the default layer. `--input` also takes a PNG or JPEG,
+preprocessed as above (`--preset imagenet|none`, `--size`, `--bgr`, `--range`, `--mean`,
+`--std`; the command prints the plan), and the command prints each image's top-5 with names
+(`--labels FILE`, the model's own, or ImageNet-1k for 1000 classes); `--class` takes a name:
+
+```
+camviz explain --model my.onnx --input photo.jpg --method gradcam --preset imagenet --class tabby --out /tmp/photo
+```
 """),
 ]
 
