@@ -165,12 +165,12 @@ func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node
 		if !ok {
 			return nil, unknownLayerError(name, taps)
 		}
-		if t.node.Rank() != 4 {
-			return nil, fmt.Errorf("camviz: layer %q has shape %v; CAM methods need a 4-D activation "+
-				"[batch, h, w, channels] (or [batch, channels, h, w] with Config.ChannelsFirst)", name, t.Shape)
+		lay, err := e.cfg.resolveLayout(name, t.Shape, imageSpatial(modelImages, e.cfg.ChannelsFirst))
+		if err != nil {
+			return nil, err
 		}
 		in := base
-		in.Layer, in.Acts, in.tap = name, toChannelsLast(t.node, e.cfg.ChannelsFirst), t.node
+		in.Layer, in.Acts, in.tap, in.layout = name, lay.toGrid(t.node), t.node, lay
 		layers = append(layers, &in)
 	}
 
@@ -196,7 +196,7 @@ func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node
 		ctx.fwd.backward = true
 		grads := ScoreGradient(score, wrt...)
 		for i := 0; i < nTaps; i++ {
-			layers[i].Grads = toChannelsLast(grads[i], e.cfg.ChannelsFirst)
+			layers[i].Grads = layers[i].layout.toGrid(grads[i])
 			ctx.tapGrads[layers[i].Layer] = grads[i]
 		}
 		next := nTaps

@@ -19,6 +19,11 @@ type Config struct {
 	// rather than GoMLX's channels-last [batch, h, w, K]; they are transposed in the graph.
 	// The images are then taken as [batch, C, H, W] too.
 	ChannelsFirst bool
+	// LayerLayouts gives, by layer name, the layout of tapped activations that are not
+	// feature maps in the model's layout: vision-transformer tokens [batch, T, D] and
+	// channels-last blocks inside a channels-first model. Layers not listed are inferred
+	// (see [LayerLayout], [LayoutAuto]).
+	LayerLayouts map[string]LayerLayout
 
 	// AugSmooth is pytorch-grad-cam's aug_smooth: the batch is explained 6 times, as
 	// horizontal flip ∈ {no, yes} × brightness factor ∈ {0.9, 1, 1.1} (ttach's
@@ -47,6 +52,15 @@ type Config struct {
 	// MemoryBudget bounds, in bytes, the estimated peak memory of the explanation graph
 	// when it runs chunked passes (see [MemoryEstimate]); 0 means DefaultMemoryBudget.
 	MemoryBudget int64
+
+	// MaxCompiledGraphs bounds the compiled explanation graphs the Explainer keeps: one
+	// per input shape and target kind (argmax; class and softmax targets, whatever the
+	// classes, which are a graph input; each FuncTarget by name). When a new one would
+	// exceed it, the least recently used is freed and compiled again if needed later
+	// (compiling costs about as much as a few Explain calls). 0 means
+	// DefaultMaxCompiledGraphs (16); negative is an error. Without a bound every new
+	// image size kept its graph forever, and GoMLX refused the 33rd.
+	MaxCompiledGraphs int
 }
 
 // memoryBudget returns the budget in bytes.
@@ -83,6 +97,10 @@ func (c Config) validate() error {
 	if c.ChunkSize < 0 {
 		return fmt.Errorf("camviz: Config.ChunkSize is %d: give a positive number of forward passes per chunk, "+
 			"or 0 to choose it from Config.MemoryBudget", c.ChunkSize)
+	}
+	if c.MaxCompiledGraphs < 0 {
+		return fmt.Errorf("camviz: Config.MaxCompiledGraphs is %d: give a positive number of graphs to keep, or 0 for the default (%d)",
+			c.MaxCompiledGraphs, DefaultMaxCompiledGraphs)
 	}
 	if c.MemoryBudget < 0 {
 		return fmt.Errorf("camviz: Config.MemoryBudget is %d bytes: give a positive budget, or 0 for the default (%d bytes)",

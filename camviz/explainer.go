@@ -3,7 +3,6 @@ package camviz
 import (
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -21,14 +20,22 @@ type ModelFn func(scope *model.Scope, images *graph.Node) *graph.Node
 // Explainer computes every configured layer × method for batches of images in one
 // compiled graph per input shape: one forward pass, and, when a gradient method is asked
 // for, one backward pass from the score to the tapped layers (not to the parameters).
+//
+// Concurrency: an Explainer is safe for concurrent use. Any number of goroutines may
+// call Explain, ExplainFloats, EstimateMemory and Taps on one Explainer at once, with
+// the same or different input shapes and targets; each call gets the result it would
+// get alone (tested with 8 goroutines against sequential calls, and under the race
+// detector in CI). Calls for one input shape and target kind share one compiled graph;
+// the first compiles it and the others wait for it. The Result of a call belongs to its
+// caller. The model's variables (the store) are only read while explaining: do not
+// train or change them while Explain calls are running.
 type Explainer struct {
 	backend compute.Backend
 	store   *model.Store
 	modelFn ModelFn
 	cfg     Config
 
-	mu    sync.Mutex
-	execs map[string]*explainExec
+	cache *graphCache
 }
 
 // Key identifies one map set of a Result.
@@ -53,7 +60,8 @@ func NewExplainer(backend compute.Backend, store *model.Store, modelFn ModelFn, 
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Explainer{backend: backend, store: store, modelFn: modelFn, cfg: cfg, execs: map[string]*explainExec{}}, nil
+	return &Explainer{backend: backend, store: store, modelFn: modelFn, cfg: cfg,
+		cache: newGraphCache(cfg.MaxCompiledGraphs)}, nil
 }
 
 // normalizeLayerNames drops a leading "/" from each name: tap names are relative to the
@@ -90,10 +98,12 @@ func (e *Explainer) Explain(images *tensors.Tensor, target Target) (*Result, err
 		return nil, err
 	}
 	batch := dims[0]
-	ex, layout, err := e.compile(images.Shape(), target)
+	entry, layout, err := e.compile(images.Shape(), target)
 	if err != nil {
 		return nil, err
 	}
+	defer e.cache.release(entry)
+	ex := entry.ex
 	classes, err := target.classesFor(batch, layout.numClasses)
 	if err != nil {
 		return nil, err
@@ -118,26 +128,35 @@ func (e *Explainer) Explain(images *tensors.Tensor, target Target) (*Result, err
 // give when a requested Config.ChunkSize cannot fit Config.MemoryBudget. Nothing is
 // allocated for the passes.
 func (e *Explainer) EstimateMemory(target Target, inputDims ...int) ([]MemoryEstimate, error) {
-	_, layout, err := e.compile(shapes.Make(dtypes.Float32, inputDims...), target)
+	entry, layout, err := e.compile(shapes.Make(dtypes.Float32, inputDims...), target)
 	if err != nil {
 		return nil, err
 	}
+	e.cache.release(entry)
 	return append([]MemoryEstimate(nil), layout.memory...), nil
 }
 
-// compile builds and compiles (once per target kind and input shape) the graph.
-func (e *Explainer) compile(imagesShape shapes.Shape, target Target) (*explainExec, *outputLayout, error) {
+// compile builds and compiles (once per graph key, see graphKey) the graph and returns
+// its cache entry in use: the caller releases it.
+func (e *Explainer) compile(imagesShape shapes.Shape, target Target) (entry *cacheEntry, layout *outputLayout, err error) {
 	dims := imagesShape.Dimensions
-	ex, err := e.execFor(target)
+	acquired, err := e.cache.acquire(graphKey(target, imagesShape), func() (*explainExec, error) { return e.newExec(target) })
 	if err != nil {
 		return nil, nil, err
 	}
+	defer func() {
+		if err != nil {
+			e.cache.release(acquired)
+		}
+	}()
+	entry = acquired
+	ex := acquired.ex
 	classesShape := shapes.Make(dtypes.Int32, dims[0])
 	err = CatchPanic(func() error {
 		_, err := ex.exec.Compile(imagesShape, classesShape)
 		return err
 	})
-	layout := ex.layoutFor(imagesShape)
+	layout = ex.layoutFor(imagesShape)
 	if layout != nil && layout.err != nil {
 		return nil, nil, layout.err
 	}
@@ -147,7 +166,7 @@ func (e *Explainer) compile(imagesShape shapes.Shape, target Target) (*explainEx
 	if layout == nil {
 		return nil, nil, fmt.Errorf("camviz: internal error: no graph was built for images %v", dims)
 	}
-	return ex, layout, nil
+	return entry, layout, nil
 }
 
 // ExplainFloats is Explain for images given as a flat float32 slice and its dimensions.
@@ -189,13 +208,8 @@ func ListTaps(backend compute.Backend, store *model.Store, modelFn ModelFn, inpu
 	return taps, nil
 }
 
-func (e *Explainer) execFor(target Target) (*explainExec, error) {
-	key := fmt.Sprintf("%d/%s", target.kind, target.name)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if ex, ok := e.execs[key]; ok {
-		return ex, nil
-	}
+// newExec makes the (not yet compiled) executor of the explanation graph for target.
+func (e *Explainer) newExec(target Target) (*explainExec, error) {
 	ex := &explainExec{layouts: map[string]*outputLayout{}}
 	exec, err := model.NewExec(e.backend, e.store, func(scope *model.Scope, inputs []*graph.Node) []*graph.Node {
 		layout := &outputLayout{}
@@ -211,6 +225,5 @@ func (e *Explainer) execFor(target Target) (*explainExec, error) {
 		return nil, fmt.Errorf("camviz: %w", err)
 	}
 	ex.exec = exec
-	e.execs[key] = ex
 	return ex, nil
 }

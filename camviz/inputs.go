@@ -40,6 +40,8 @@ type Inputs struct {
 
 	// tap is the activation node in the model's own layout.
 	tap *graph.Node
+	// layout maps tap to Acts (see LayerLayout).
+	layout LayerLayout
 	// ctx is the engine: it builds re-runs and plans chunks.
 	ctx *buildContext
 }
@@ -82,8 +84,11 @@ func (in *Inputs) HessianVector(v *graph.Node) (*graph.Node, error) {
 	if in.Grads == nil || in.tap == nil {
 		return nil, fmt.Errorf("HessianVector needs a layer and Needs.HessianVector")
 	}
-	return hessianVector(in.ctx.tapGrads[in.Layer], in.tap, toChannelsFirst(graph.StopGradient(v), in.ctx.cfg.ChannelsFirst),
-		in.ctx.cfg.ChannelsFirst)
+	hv, err := hessianVector(in.ctx.tapGrads[in.Layer], in.tap, in.layout.fromGrid(graph.StopGradient(v), nil), false)
+	if err != nil {
+		return nil, err
+	}
+	return in.layout.toGrid(hv), nil
 }
 
 // PassesFromInput prepares passes re-runs of the whole model on perturbed images
@@ -119,9 +124,9 @@ func (in *Inputs) PassesFromLayer(passes int) (chunk int, score ScoreFn, err err
 	if err != nil {
 		return 0, nil, err
 	}
-	layer, method := in.Layer, in.Method
+	layer, method, tap, lay := in.Layer, in.Method, in.tap, in.layout
 	return chunk, func(acts, examples *graph.Node) *graph.Node {
-		logits, used := ctx.rerunFrom(layer, toChannelsFirst(acts, ctx.cfg.ChannelsFirst), gatherRows(ctx.images, examples))
+		logits, used := ctx.rerunFrom(layer, lay.fromGrid(acts, gatherRows(tap, examples)), gatherRows(ctx.images, examples))
 		if !used && ctx.substitutionErr == nil {
 			ctx.substitutionErr = fmt.Errorf("%s must re-run the model with layer %q replaced, but the model names it "+
 				"with node.WithAlias, which cannot be substituted: name it with camviz.Tap(x, %q) instead", method, layer, layer)

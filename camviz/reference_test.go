@@ -6,9 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/internal/modela"
 	"github.com/camviz/camviz/camviz/npy"

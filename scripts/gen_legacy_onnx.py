@@ -233,6 +233,18 @@ def evaluate(model, inputs, want):
             out = np.concatenate(ins, axis=a["axis"])
         elif op == "Sum":
             out = sum(ins)
+        elif op == "LRN":
+            # ONNX LRN: square_sum[c] = sum of x[c']^2 for c' in [c - floor((size-1)/2), c + ceil((size-1)/2)]
+            size, x = a["size"], ins[0]
+            lo, hi = (size - 1) // 2, size - 1 - (size - 1) // 2
+            sq = np.zeros_like(x)
+            for c in range(x.shape[1]):
+                sq[:, c] = (x[:, max(0, c - lo):min(x.shape[1], c + hi + 1)] ** 2).sum(axis=1)
+            out = x / (a.get("bias", 1.0) + a.get("alpha", 1e-4) / size * sq) ** a.get("beta", 0.75)
+        elif op == "PRelu":
+            out = np.where(ins[0] >= 0, ins[0], ins[1] * ins[0])
+        elif op == "MatMul":
+            out = ins[0] @ ins[1]
         elif op in ("Add", "Mul", "Sub"):
             out = {"Add": np.add, "Mul": np.multiply, "Sub": np.subtract}[op](ins[0], ins[1])
         elif op == "Upsample":
@@ -472,6 +484,44 @@ def main():
              helper.make_node("Flatten", ["gap"], ["logits"], name="flatten")]
     save("malformed_conv_pads", nodes, [init("c1.w", w(2, 3, 3, 3))], 13, [vi("logits", [1, 2])], "logits",
          check=False, ref=False)
+
+    # 11. Ops onnx-gomlx lacks that Caffe-era classifiers use, lowered by camviz: LRN
+    #     (odd and even window sizes, 6 channels so the window meets both ends), PRelu,
+    #     GlobalMaxPool.
+    nodes = [
+        helper.make_node("Conv", ["image", "c1.w", "c1.b"], ["c1"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("LRN", ["c1"], ["lrn5"], name="lrn5", size=5, alpha=0.02, beta=0.75, bias=1.5),
+        helper.make_node("LRN", ["lrn5"], ["lrn4"], name="lrn4", size=4, alpha=0.5, beta=0.6),
+        helper.make_node("PRelu", ["lrn4", "slope"], ["pr"], name="prelu"),
+        helper.make_node("GlobalMaxPool", ["pr"], ["gmp"], name="gmp"),
+        helper.make_node("Flatten", ["gmp"], ["scores"], name="flatten"),
+    ]
+    inits = [init("c1.w", w(6, 3, 3, 3, scale=1.0)), init("c1.b", w(6)), init("slope", w(6, 1, 1))]
+    save("lrn_prelu_gmp_opset9", nodes, inits, 9, [vi("scores", [1, 6])], "scores")
+
+    # 12. The ONNX zoo's SqueezeNet head (opset 8): GlobalAveragePool → Softmax(axis=1) on
+    #     [1, C, 1, 1], the graph output. The default score is the Softmax's input, squeezed
+    #     to [1, C].
+    nodes = [
+        helper.make_node("Conv", ["image", "c1.w", "c1.b"], ["c1"], name="conv10", kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu_conv10"),
+        helper.make_node("GlobalAveragePool", ["r1"], ["pool10"], name="pool10"),
+        helper.make_node("Softmax", ["pool10"], ["softmaxout_1"], name="softmax"),
+        helper.make_node("Flatten", ["pool10"], ["pool10_flat"], name="reference_only"),
+    ]
+    inits = [init("c1.w", w(5, 3, 1, 1)), init("c1.b", w(5))]
+    save("squeezenet_head_opset8", nodes, inits, 8, [vi("softmaxout_1", [1, 5, 1, 1])], "pool10_flat")
+
+    # 13. An input fixed to a batch of one, a Reshape to [1, -1] (freed: camviz batches) and
+    #     a Concat with a [1, …] constant, which binds the batch to one: a batch of two must
+    #     fail with an error naming that node.
+    nodes = [
+        helper.make_node("Concat", ["image", "extra"], ["cat"], name="concat_const", axis=1),
+        helper.make_node("Conv", ["cat", "c1.w"], ["c1"], name="conv", kernel_shape=[3, 3]),
+        helper.make_node("Reshape", ["c1", "shape"], ["scores"], name="reshape_batch1"),
+    ]
+    inits = [init("extra", w(1, 1, 8, 8)), init("c1.w", w(2, 4, 3, 3)), init("shape", np.array([1, -1], np.int64))]
+    save("batch_bound_opset13", nodes, inits, 13, [vi("scores", [1, 72])], "scores")
 
 
 if __name__ == "__main__":

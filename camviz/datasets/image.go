@@ -5,8 +5,28 @@ import (
 	"image"
 	_ "image/jpeg" // register the JPEG decoder for LoadImage
 	_ "image/png"  // register the PNG decoder for LoadImage
+	"io"
 	"os"
 )
+
+// MaxPixels is the largest picture, in pixels (width × height), that LoadImage decodes
+// or resizes to: 64 Mpx (2²⁶) by default, about 768 MiB as float32 RGB. The size is read
+// from the file's header before anything is decoded, so a small file that declares a
+// huge picture (a 20000×20000 PNG compresses to about 1 MB) is refused at once instead
+// of taking gigabytes. Raise it for very large pictures.
+var MaxPixels = 64 << 20
+
+// checkPixels refuses a w×h picture over MaxPixels (or with a non-positive side).
+func checkPixels(w, h int) error {
+	if w <= 0 || h <= 0 {
+		return fmt.Errorf("the header declares a %dx%d picture", w, h)
+	}
+	if w > MaxPixels/h {
+		return fmt.Errorf("the picture is %dx%d = %d pixels, over the limit of %d (datasets.MaxPixels; raise it to decode larger pictures)",
+			w, h, int64(w)*int64(h), MaxPixels)
+	}
+	return nil
+}
 
 // LoadImage decodes a PNG or JPEG file into an h×w×3 HWC float32 image with values in
 // [0,1] (8- and 16-bit images alike; transparent pixels are composited over black,
@@ -16,14 +36,41 @@ func LoadImage(path string, h, w int) ([]float32, error) {
 	if h < 0 || w < 0 || (h == 0) != (w == 0) {
 		return nil, fmt.Errorf("datasets.LoadImage(%q): size %dx%d, want both positive or both 0 (keep size)", path, h, w)
 	}
+	if w > 0 && h > MaxPixels/w {
+		return nil, fmt.Errorf("datasets.LoadImage(%q): resizing to %dx%d is %d pixels, over the limit of %d (datasets.MaxPixels)",
+			path, h, w, int64(h)*int64(w), MaxPixels)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("datasets.LoadImage: %w", err)
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.IsDir() {
+		return nil, fmt.Errorf("datasets.LoadImage(%q): a folder, not a picture file", path)
+	}
+	return decodeImage(f, path, h, w)
+}
+
+// decodeImage is LoadImage on an open file (name is for messages): it reads the size
+// from the header, checks it against MaxPixels, then decodes and resizes.
+func decodeImage(f io.ReadSeeker, path string, h, w int) ([]float32, error) {
+	cfg, format, err := image.DecodeConfig(f)
+	if err != nil {
+		return nil, fmt.Errorf("datasets.LoadImage(%q): decoding (PNG and JPEG are supported): %w", path, err)
+	}
+	if err := checkPixels(cfg.Width, cfg.Height); err != nil {
+		return nil, fmt.Errorf("datasets.LoadImage(%q, %s): %w", path, format, err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("datasets.LoadImage(%q): %w", path, err)
+	}
 	img, format, err := image.Decode(f)
 	if err != nil {
 		return nil, fmt.Errorf("datasets.LoadImage(%q): decoding (PNG and JPEG are supported): %w", path, err)
+	}
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		return nil, fmt.Errorf("datasets.LoadImage(%q, %s): the header says %dx%d but the picture is %dx%d",
+			path, format, cfg.Width, cfg.Height, b.Dx(), b.Dy())
 	}
 	pix, ih, iw := FromImage(img)
 	if h == 0 || (h == ih && w == iw) {

@@ -2,11 +2,14 @@ package datasets
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,5 +122,42 @@ func TestLoadImage(t *testing.T) {
 	}
 	if _, err := LoadImage(pngPath, 4, 0); err == nil {
 		t.Error("size 4x0: no error")
+	}
+}
+
+// TestLoadImagePixelLimit checks that a picture over MaxPixels is refused from its
+// header, before decoding (the file below has a header and no pixels at all), and that
+// a resize target over the limit is refused before the file is read.
+func TestLoadImagePixelLimit(t *testing.T) {
+	dir := t.TempDir()
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := []byte{0, 0, 0x4e, 0x20, 0, 0, 0x4e, 0x20, 8, 2, 0, 0, 0} // 20000×20000, 8-bit RGB
+	chunk := append([]byte("IHDR"), ihdr...)
+	_ = binary.Write(&b, binary.BigEndian, uint32(len(ihdr)))
+	b.Write(chunk)
+	_ = binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	path := filepath.Join(dir, "big.png")
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadImage(path, 0, 0); err == nil || !strings.Contains(err.Error(), "20000x20000 = 400000000 pixels, over the limit") {
+		t.Fatalf("20000×20000 header: got %v, want the pixel limit named", err)
+	}
+	if _, err := LoadImage(filepath.Join(dir, "missing.png"), 30000, 30000); err == nil || !strings.Contains(err.Error(), "MaxPixels") {
+		t.Fatalf("resize to 30000×30000: got %v, want the pixel limit named", err)
+	}
+	if _, err := LoadImage(dir, 0, 0); err == nil || !strings.Contains(err.Error(), "a folder") {
+		t.Fatalf("a folder: got %v, want it named as a folder", err)
+	}
+	old := MaxPixels
+	MaxPixels = 10
+	defer func() { MaxPixels = old }()
+	small := filepath.Join(dir, "small.png")
+	f, _ := os.Create(small)
+	_ = png.Encode(f, image.NewGray(image.Rect(0, 0, 4, 3)))
+	f.Close()
+	if _, err := LoadImage(small, 0, 0); err == nil || !strings.Contains(err.Error(), "12 pixels, over the limit of 10") {
+		t.Fatalf("a 4×3 picture at MaxPixels=10: got %v", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/models"

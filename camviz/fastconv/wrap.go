@@ -3,6 +3,7 @@ package fastconv
 import (
 	"sync/atomic"
 
+	"github.com/camviz/camviz/camviz/tailslack"
 	"github.com/gomlx/compute"
 )
 
@@ -18,6 +19,8 @@ type Backend struct {
 
 	lowered, fallback         atomic.Int64
 	poolLowered, poolFallback atomic.Int64
+
+	tailSlackErr error
 }
 
 // Stats counts the ConvGeneral ops seen by a wrapped backend's graph builders.
@@ -34,6 +37,11 @@ type Stats struct {
 // Wrap returns b wrapped so that ConvGeneral is lowered to patch extraction
 // plus one DotGeneral. Wrapping an already wrapped backend returns it as is;
 // Wrap(nil) returns nil.
+//
+// When b is GoMLX's pure-Go backend, Wrap also pads its buffer allocations
+// (camviz/tailslack) so that its SIMD tail loads never read an unmapped page; if
+// that cannot be installed (a compute version whose internals differ), the
+// backend is wrapped unpadded and TailSlackError says why.
 func Wrap(b compute.Backend) compute.Backend {
 	if b == nil {
 		return nil
@@ -41,8 +49,12 @@ func Wrap(b compute.Backend) compute.Backend {
 	if w, ok := b.(*Backend); ok {
 		return w
 	}
-	return &Backend{Backend: b}
+	return &Backend{Backend: b, tailSlackErr: tailslack.Install(b)}
 }
+
+// TailSlackError returns why the SIMD tail workaround (camviz/tailslack) could not
+// be installed on the inner backend, or nil when it was (or was not needed).
+func (b *Backend) TailSlackError() error { return b.tailSlackErr }
 
 // Unwrap returns the inner backend.
 func (b *Backend) Unwrap() compute.Backend { return b.Backend }

@@ -30,7 +30,8 @@ func (m *Model) DefaultLayer(backend compute.Backend) (string, error) {
 // whose spatial size is not 1×1). Unlike torchcam, only tensors on the path to the
 // scores count: a spatial tensor computed after the pooling in graph order that does not
 // feed the scores (an auxiliary head, a second output), or one read only through Shape,
-// is never chosen.
+// is never chosen. Vision transformers, whose scores come from tokens [N, T, D], have no
+// default (the error says what to give).
 //
 // Zoo models: the last block (Model.Layers) with spatial extent. ONNX models: the graph
 // is walked back from the score tensor (Model.Score, else the logits output), stopping
@@ -65,8 +66,22 @@ func (m *Model) DefaultLayerFromTaps(taps []camviz.TapInfo) (string, error) {
 			m.InputDims(1), strings.Join(m.Layers, ", "))
 	}
 	score := m.scoreOutput()
+	tokens := func(out string) bool {
+		for _, t := range taps {
+			if t.Name == tapName(out) {
+				return len(t.Shape) == 3 && t.Shape[1] > 1 && strings.HasPrefix(t.DType, "Float")
+			}
+		}
+		return false
+	}
+	frontier, crossed := spatialFrontier(m.onnx.graph, score, func(out string) bool { return spatial(tapName(out)) }, tokens)
+	if crossed != "" {
+		return "", fmt.Errorf("models: the scores %q are computed from tokens (%s, a vision transformer's layout): there is no "+
+			"default layer; give one, e.g. the input of the last block's attention (pytorch-grad-cam: blocks[-1].norm1; "+
+			"camviz layers lists the token layers)", score, tapName(crossed))
+	}
 	best, bestOrder := "", -1
-	for _, name := range spatialFrontier(m.onnx.graph, score, func(out string) bool { return spatial(tapName(out)) }) {
+	for _, name := range frontier {
 		if o := order[tapName(name)]; o > bestOrder {
 			best, bestOrder = tapName(name), o
 		}
@@ -83,8 +98,9 @@ func (m *Model) DefaultLayerFromTaps(taps []camviz.TapInfo) (string, error) {
 var shapeOps = map[string]bool{"Shape": true, "Size": true}
 
 // spatialFrontier walks the ONNX graph back from the node output score and returns the
-// first node outputs for which isSpatial holds on every path (without walking past them).
-func spatialFrontier(og *onnxGraph, score string, isSpatial func(string) bool) []string {
+// first node outputs for which isSpatial holds on every path (without walking past them),
+// and the first token tensor (isTokens) it walked through, if any.
+func spatialFrontier(og *onnxGraph, score string, isSpatial, isTokens func(string) bool) (frontier []string, crossed string) {
 	producer := map[string]int{}
 	nodes := og.proto.GetGraph().GetNode()
 	for i, n := range nodes {
@@ -92,7 +108,6 @@ func spatialFrontier(og *onnxGraph, score string, isSpatial func(string) bool) [
 			producer[o] = i
 		}
 	}
-	var frontier []string
 	seen := map[string]bool{}
 	stack := []string{score}
 	for len(stack) > 0 {
@@ -106,11 +121,14 @@ func spatialFrontier(og *onnxGraph, score string, isSpatial func(string) bool) [
 			frontier = append(frontier, name)
 			continue
 		}
+		if crossed == "" && isTokens(name) {
+			crossed = name
+		}
 		i, ok := producer[name]
 		if !ok || shapeOps[nodes[i].OpType] {
 			continue // a graph input, an initializer, or a shape computation
 		}
 		stack = append(stack, nodes[i].Input...)
 	}
-	return frontier
+	return frontier, crossed
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"

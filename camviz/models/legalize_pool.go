@@ -11,22 +11,34 @@ import (
 var windowOps = map[string]bool{"Conv": true, "MaxPool": true, "AveragePool": true, "LpPool": true}
 
 // rewriteWithShapes infers shapes over the graph, from the image input of the given
-// dimensions, and rewrites the window ops whose padding depends on them (rewriteWindow).
+// dimensions, and rewrites the window ops whose padding depends on them (rewriteWindow)
+// and, for an input fixed to a batch of one, the Reshapes that baked it in (freeBatch);
+// it lowers the ops that need shapes or that onnx-gomlx lacks (lowerNode).
 func (l *legalizer) rewriteWithShapes(input string, inputDims []int) error {
 	dims := valueInfoShapes(l.g)
 	dims[input] = inputDims
 	for _, t := range l.g.Initializer {
 		dims[t.Name] = int64sToInts(t.Dims)
 	}
+	fixedBatch := l.freeBatch(input)
 	nodes := l.g.Node
 	l.out = nil
 	for _, n := range nodes {
+		if fixedBatch && n.OpType == "Reshape" && len(n.Input) > 0 {
+			l.freeReshapeBatch(n, dims[n.Input[0]])
+		}
 		if windowOps[n.OpType] && (n.Domain == "" || n.Domain == "ai.onnx") {
 			if err := l.rewriteWindow(n, dims); err != nil {
 				return err
 			}
 		}
-		l.out = append(l.out, n)
+		lowered, err := l.lowerNode(n, dims)
+		if err != nil {
+			return err
+		}
+		if !lowered {
+			l.out = append(l.out, n)
+		}
 		l.inferShape(n, dims)
 	}
 	l.g.Node = l.out

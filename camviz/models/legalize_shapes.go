@@ -10,7 +10,7 @@ var sameShapeOps = map[string]bool{"Relu": true, "Sigmoid": true, "Tanh": true, 
 	"Exp": true, "Log": true, "Sqrt": true, "Neg": true, "Abs": true, "Erf": true, "Cast": true, "Reciprocal": true,
 	"BatchNormalization": true, "LRN": true, "Softmax": true, "LogSoftmax": true, "Dropout": true,
 	"Identity": true, "Clip": true, "InstanceNormalization": true, "LayerNormalization": true, "Floor": true, "Ceil": true,
-	"Sign": true, "Sin": true, "Cos": true, "Not": true, "Softplus": true, "Softsign": true}
+	"Sign": true, "Sin": true, "Cos": true, "Not": true, "Softplus": true, "Softsign": true, "ImageScaler": true}
 
 // broadcastOps give the multidirectional (NumPy) broadcast of their inputs' shapes.
 var broadcastOps = map[string]bool{"Add": true, "Sub": true, "Mul": true, "Div": true, "Pow": true, "Max": true,

@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/gomlx/compute-onnx/support/protos"
 )
@@ -91,13 +90,7 @@ func (l *legalizer) unsupported(n *protos.NodeProto, why string) error {
 	if n.Domain != "" {
 		domain = n.Domain + "."
 	}
-	return fmt.Errorf("ONNX op %s%s (node %q, opset %d) is not supported: %s. camviz builds ONNX graphs with "+
-		"onnx-gomlx, which implements the standard ops of recent opsets; re-export the model with opset ≥ 13 "+
-		"(torch.onnx.export(..., opset_version=17)) using standard ops, or file an issue with the model attached "+
-		"(supported ops: %s)", domain, n.OpType, n.Name, l.opset, why, strings.Join(sampleOps(), ", "))
-}
-
-// sampleOps lists a few of the supported ops, for the error message.
-func sampleOps() []string {
-	return []string{"Conv", "Gemm", "MatMul", "BatchNormalization", "MaxPool", "AveragePool", "Softmax", "Resize", "…"}
+	return fmt.Errorf("ONNX op %s%s (node %q, opset %d) is not supported: %s; re-export the model with opset ≥ 13 "+
+		"and standard ops (torch.onnx.export(..., opset_version=17)), or file a camviz issue with the model attached",
+		domain, n.OpType, n.Name, l.opset, why)
 }

@@ -2,12 +2,16 @@ package models
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/npy"
+	"github.com/gomlx/compute-onnx/support/protos"
+	"google.golang.org/protobuf/proto"
 )
 
 const legacyDir = "../../testdata/onnx-legacy"
@@ -35,6 +39,10 @@ var legacyFixtures = []legacyFixture{
 		hints: InputHints{BGR: true, PixelRange: "0-255", Sources: []string{"metadata Image.BitmapPixelFormat=Bgr8",
 			"metadata Image.NominalPixelRange=NominalRange_0_255",
 			`ImageScaler node "scaler": scale 0.003921569, bias [-0.4 -0.45 -0.5] (applied inside the graph)`}}},
+	{name: "lrn_prelu_gmp_opset9", wantScore: "scores"},
+	{name: "batch_bound_opset13", wantScore: "scores"},
+	// A [1, C, 1, 1] Softmax output: the score is its input, squeezed to [1, C].
+	{name: "squeezenet_head_opset8", wantScore: "pool10"},
 	{name: "labelencoder_opset9", wantScore: "logits", labels: []string{"cat", "dog", "bird"},
 		hints: InputHints{BGR: true, Sources: []string{`model doc string mentions BGR: "Expects BGR images."`}}},
 }
@@ -143,4 +151,68 @@ func TestONNXScoreOption(t *testing.T) {
 			t.Errorf("Score %q: error %v, want it to contain %q", c.score, err, c.want)
 		}
 	}
+}
+
+// TestONNXOutputsWithoutType loads model A re-saved with no type on its graph outputs
+// (which crashed onnx-gomlx's parser with a nil pointer): it loads, with the same logits.
+func TestONNXOutputsWithoutType(t *testing.T) {
+	contents, err := os.ReadFile(filepath.Join(modelADir, "model_a.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := &protos.ModelProto{}
+	if err := proto.Unmarshal(contents, mp); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range mp.Graph.Output {
+		o.Type = nil
+	}
+	out, err := proto.Marshal(mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "untyped.onnx")
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadONNX(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Score != "logits" {
+		t.Errorf("Score = %q, want logits", m.Score)
+	}
+	in := readNpy(t, "input_nchw.npy")
+	logits, err := m.Predict(newTestBackend(t), in.Data, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkClose(t, "logits", logits[0], readNpy(t, "logits.npy").Data, 1e-5, 1e-6)
+}
+
+// TestONNXBatchBound checks the batch handling of a model whose input is fixed to a batch
+// of one: its Reshape to [1, −1] is freed (mnist-8's [1, 256] is checked by
+// TestPretrainedMNIST8 through Score-CAM's batched passes), and a Concat with a [1, …]
+// constant, which cannot take a batch of two, fails at explain time with an error that
+// names the node and its input shapes.
+func TestONNXBatchBound(t *testing.T) {
+	m, err := LoadONNX(filepath.Join(legacyDir, "batch_bound_opset13.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := npy.ReadFile(filepath.Join(legacyDir, "batch_bound_opset13.input.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := m.Explainer(newTestBackend(t), []string{"c1"}, camviz.MethodGradCAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := append(append([]float32{}, in.Data...), in.Data...)
+	_, err = ex.ExplainFloats(two, []int{2, 3, 8, 8}, camviz.ArgmaxTarget())
+	want := `ONNX node "concat_const" (op Concat, opset 13, inputs [2 3 8 8] [1 1 8 8]) cannot be built`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("batch of two: error %v, want it to contain %q", err, want)
+	}
+	t.Log(err)
 }

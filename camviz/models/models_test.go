@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/gomlx/compute"

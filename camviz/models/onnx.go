@@ -56,8 +56,10 @@ func LoadONNX(path string) (*Model, error) { return LoadONNXOptions(path, ONNXOp
 //     outputs) is a tap, named by its ONNX output name without a leading "/" (GoMLX reads
 //     a leading "/" as an absolute alias path): "/relu2/Relu_output_0" is the tap
 //     "relu2/Relu_output_0"; [Model.LayerName] and [Model.Explainer] accept either form.
-//     The taps are listed in the graph's node order; Model.Layers holds the 4-D ones
-//     (the activations CAM methods apply to).
+//     The taps are listed in the graph's node order; Model.Layers holds the 4-D and 3-D
+//     float ones (the activations CAM methods apply to: feature maps, and vision
+//     transformers' tokens [batch, T, D], which camviz maps to a grid; see
+//     camviz.LayerLayout).
 //   - The score (Model.Score, the model function's output): opts.Score when set; else the
 //     graph output named "logits", else the first float [N, C] or [N, C, 1, 1] graph
 //     output; when that output is a Softmax's or Sigmoid's, its input is taken instead
@@ -113,7 +115,7 @@ func LoadONNXOptions(path string, opts ONNXOptions) (*Model, error) {
 	defer backend.Finalize()
 	taps, err := camviz.ListTaps(backend, store, m.Fn, 1, c, h, w)
 	if err != nil {
-		if diag := net.diagnose(backend, store); diag != nil {
+		if diag := net.diagnose(backend, store, og.buildDims); diag != nil {
 			return nil, fmt.Errorf("models.LoadONNX(%s): %w", path, diag)
 		}
 		return nil, fmt.Errorf("models.LoadONNX(%s): building the graph for input [1 %d %d %d]: %w", path, c, h, w, err)
@@ -137,7 +139,7 @@ func LoadONNXOptions(path string, opts ONNXOptions) (*Model, error) {
 		m.CAMWeights = camW
 	}
 	for _, t := range taps {
-		if len(t.Shape) == 4 && strings.HasPrefix(t.DType, "Float") {
+		if (len(t.Shape) == 4 || len(t.Shape) == 3) && strings.HasPrefix(t.DType, "Float") {
 			m.Layers = append(m.Layers, t.Name)
 		}
 	}
@@ -162,7 +164,7 @@ type onnxNet struct {
 func (n *onnxNet) build(scope *model.Scope, images *graph.Node) *graph.Node {
 	g := images.Graph()
 	og := n.graph
-	nodes := n.model.CallGraph(scope, g, map[string]*graph.Node{og.input: images}, og.outputs...)
+	nodes := n.callGraph(scope, images, og.outputs...)
 	var logits *graph.Node
 	replaced := map[string]*graph.Node{}
 	score := og.scoreOrFirst()

@@ -13,7 +13,7 @@ import (
 )
 
 // diagnose finds the first ONNX node onnx-gomlx fails to build, for a graph whose build
-// failed, and returns an error that names it with the useful part first:
+// failed with an input of the given dimensions, and returns an error that names it with the useful part first:
 //
 //	ONNX node "pad0" (op Pad, opset 2, inputs [1 3 8 8]) cannot be built: <onnx-gomlx's message>
 //
@@ -22,7 +22,7 @@ import (
 // k, and a bisection finds the first failing node in log₂(#outputs) builds. Each build
 // runs behind camviz.CatchPanic. nil when every output builds (the failure lies after
 // onnx-gomlx, e.g. in compiling).
-func (n *onnxNet) diagnose(backend compute.Backend, store *model.Store) error {
+func (n *onnxNet) diagnose(backend compute.Backend, store *model.Store, inputDims []int) error {
 	og := n.graph
 	outs := og.outputs
 	build := func(k int, names []string) (msg string, dims map[string][]int) {
@@ -30,7 +30,7 @@ func (n *onnxNet) diagnose(backend compute.Backend, store *model.Store) error {
 		g := graph.NewGraph(backend, "camviz_onnx_diagnose")
 		defer g.Finalize()
 		err := camviz.CatchPanic(func() error {
-			x := graph.Parameter(g, og.input, shapes.Make(dtypes.Float32, og.buildDims...))
+			x := graph.Parameter(g, og.input, shapes.Make(dtypes.Float32, inputDims...))
 			req := append(append([]string{}, outs[:k]...), names...)
 			nodes := n.model.CallGraph(store.RootScope(), g, map[string]*graph.Node{og.input: x}, req...)
 			for i, name := range req {
@@ -77,7 +77,7 @@ func (n *onnxNet) diagnose(backend compute.Backend, store *model.Store) error {
 	for i, in := range node.Input {
 		switch {
 		case in == og.input:
-			inShapes[i] = fmt.Sprint(og.buildDims)
+			inShapes[i] = fmt.Sprint(inputDims)
 		case dims[in] != nil:
 			inShapes[i] = fmt.Sprint(dims[in])
 		case inits[in] != nil:
@@ -98,4 +98,20 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return clip(strings.TrimSpace(s), 300)
+}
+
+// callGraph is onnx-gomlx's CallGraph for the model function: a panic inside it (a node
+// onnx-gomlx cannot build for this input shape) is re-raised as the error of diagnose,
+// which names the ONNX node, its op and input shapes, so that the Explainer, which turns
+// the panic into its error, reports the node first.
+func (n *onnxNet) callGraph(scope *model.Scope, images *graph.Node, names ...string) (nodes []*graph.Node) {
+	defer func() {
+		if r := recover(); r != nil {
+			if d := n.diagnose(images.Graph().Backend(), scope.Store(), images.Shape().Dimensions); d != nil {
+				panic(d)
+			}
+			panic(r)
+		}
+	}()
+	return n.model.CallGraph(scope, images.Graph(), map[string]*graph.Node{n.graph.input: images}, names...)
 }

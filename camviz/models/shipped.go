@@ -5,11 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/camviz/camviz/camviz/models/shipped"
 )
 
 // RepoDir returns the root of the camviz checkout this package was built from (the
 // folder holding go.mod, testdata/ and notebooks/), so that examples, notebooks and
-// tests find shipped files whatever their working directory. It looks beside this
+// tests find the checkout's data files whatever their working directory (shipped
+// models need no checkout: see LoadShipped). It looks beside this
 // source file first, then upwards from the working directory.
 func RepoDir() (string, error) {
 	var tried []string
@@ -43,12 +46,20 @@ func isRepo(dir string) bool {
 	return true
 }
 
-// LoadShipped loads a model shipped in the checkout's testdata folder, e.g.
-// LoadShipped("gapcnn") for the GAP-CNN trained on the synthetic set.
+// LoadShipped loads a model shipped with camviz, e.g. LoadShipped("gapcnn") for the
+// GAP-CNN trained on the synthetic set. The models are embedded in the binary (package
+// camviz/models/shipped), so this works from any directory; ShippedNames lists them.
 func LoadShipped(name string) (*Model, error) {
-	root, err := RepoDir()
+	fsys, err := shipped.FS(name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("models: %w", err)
 	}
-	return Load(filepath.Join(root, "testdata", name))
+	m, err := LoadFS(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("models: shipped model %s: %w", name, err)
+	}
+	return m, nil
 }
+
+// ShippedNames returns the names LoadShipped accepts, sorted.
+func ShippedNames() []string { return shipped.Names() }

@@ -17,8 +17,8 @@ import (
 )
 
 // Array is an n-dimensional array read from a .npy file. Data is always converted to
-// float32 (int64/int32/float64 arrays are converted element by element), and Shape
-// gives the dimensions in C order.
+// float32 (int64/int32/float64 arrays are converted element by element; Converted
+// says so), and Shape gives the dimensions in C order.
 type Array struct {
 	Shape []int
 	Data  []float32
@@ -57,7 +57,10 @@ func ReadFile(path string) (*Array, error) {
 	return a, nil
 }
 
-// Read decodes a .npy stream.
+// Read decodes a .npy stream: the whole stream is one array. The header's shape is
+// checked against the bytes that follow before the array is allocated, so a hostile
+// header cannot make Read allocate more than the stream holds; a short body, bytes
+// after the data and shapes whose size overflows are errors.
 func Read(r io.Reader) (*Array, error) {
 	magic := make([]byte, 8)
 	if _, err := io.ReadFull(r, magic); err != nil {
@@ -111,42 +114,76 @@ func Read(r io.Reader) (*Array, error) {
 		}
 		a.Shape = append(a.Shape, d)
 	}
-	n := sizeOf(a.Shape)
-	a.Data = make([]float32, n)
-	switch a.DType {
-	case "<f4", "|f4":
-		if err := binary.Read(r, binary.LittleEndian, a.Data); err != nil {
-			return nil, fmt.Errorf("reading %d float32 values: %w", n, err)
-		}
-	case "<f8":
-		buf := make([]float64, n)
-		if err := binary.Read(r, binary.LittleEndian, buf); err != nil {
-			return nil, fmt.Errorf("reading %d float64 values: %w", n, err)
-		}
-		for i, v := range buf {
-			a.Data[i] = float32(v)
-		}
-	case "<i8":
-		buf := make([]int64, n)
-		if err := binary.Read(r, binary.LittleEndian, buf); err != nil {
-			return nil, fmt.Errorf("reading %d int64 values: %w", n, err)
-		}
-		for i, v := range buf {
-			a.Data[i] = float32(v)
-		}
-	case "<i4":
-		buf := make([]int32, n)
-		if err := binary.Read(r, binary.LittleEndian, buf); err != nil {
-			return nil, fmt.Errorf("reading %d int32 values: %w", n, err)
-		}
-		for i, v := range buf {
-			a.Data[i] = float32(v)
-		}
-	default:
+	n, ok := checkedSize(a.Shape)
+	if !ok {
+		return nil, fmt.Errorf("shape %v has more elements than a program can hold", a.Shape)
+	}
+	item := itemSize(a.DType)
+	if item == 0 {
 		return nil, fmt.Errorf("unsupported dtype %q (want <f4, <f8, <i8 or <i4)", a.DType)
+	}
+	if n > math.MaxInt64/item {
+		return nil, fmt.Errorf("shape %v of %s is more bytes than a program can hold", a.Shape, a.DType)
+	}
+	// Read the body before allocating for it: a header can declare any shape, and only
+	// the bytes that are really there are trusted. One byte more than needed is asked
+	// for, to refuse trailing data.
+	need := int64(n) * int64(item)
+	body, err := io.ReadAll(io.LimitReader(r, need+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the data of shape %v: %w", a.Shape, err)
+	}
+	switch {
+	case int64(len(body)) < need:
+		return nil, fmt.Errorf("the header declares shape %v of %s (%d bytes of data) but the file holds only %d bytes of data: truncated or wrong header",
+			a.Shape, a.DType, need, len(body))
+	case int64(len(body)) > need:
+		return nil, fmt.Errorf("the file has bytes after the %d bytes of data that shape %v of %s holds: refusing trailing data (a wrong header, or several arrays in one file)",
+			need, a.Shape, a.DType)
+	}
+	a.Data = make([]float32, n)
+	for i := range a.Data {
+		b := body[i*item:]
+		switch a.DType {
+		case "<f4", "|f4":
+			a.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(b))
+		case "<f8":
+			a.Data[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b)))
+		case "<i8":
+			a.Data[i] = float32(int64(binary.LittleEndian.Uint64(b)))
+		case "<i4":
+			a.Data[i] = float32(int32(binary.LittleEndian.Uint32(b)))
+		}
 	}
 	return a, nil
 }
+
+// itemSize is the byte size of one element of a supported dtype, 0 for others.
+func itemSize(dtype string) int {
+	switch dtype {
+	case "<f4", "|f4", "<i4":
+		return 4
+	case "<f8", "<i8":
+		return 8
+	}
+	return 0
+}
+
+// checkedSize is the product of shape, and false when it overflows an int.
+func checkedSize(shape []int) (int, bool) {
+	n := 1
+	for _, d := range shape {
+		if d != 0 && n > math.MaxInt/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
+}
+
+// Converted reports whether the file's values were converted to float32 (its dtype is
+// float64, int64 or int32), for callers that want to say so.
+func (a *Array) Converted() bool { return a.DType != "<f4" && a.DType != "|f4" }
 
 // WriteFile writes data with the given shape as a float32 .npy file (format 1.0).
 func WriteFile(path string, shape []int, data []float32) error {

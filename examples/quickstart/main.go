@@ -5,7 +5,7 @@
 //
 //	GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd go run ./examples/quickstart
 //
-// Flags: -out DIR (default out/quickstart), -model DIR (default the shipped testdata/gapcnn),
+// Flags: -out DIR (default out/quickstart), -model DIR (default the shipped gapcnn, models.LoadShipped),
 // -train (retrain instead of loading), -n N (held-out images measured), -tau T (box
 // threshold on the normalised map, default 0.2 as in Zhou et al. 2016).
 package main
@@ -20,7 +20,7 @@ import (
 func main() {
 	cfg := config{}
 	flag.StringVar(&cfg.out, "out", "out/quickstart", "folder for the overlays and index.html")
-	flag.StringVar(&cfg.modelDir, "model", "", "camviz model folder to load (default: the checkout's testdata/gapcnn)")
+	flag.StringVar(&cfg.modelDir, "model", "", "camviz model folder to load (default: the shipped gapcnn)")
 	flag.BoolVar(&cfg.train, "train", false, "train the GAP-CNN from scratch instead of loading -model")
 	flag.StringVar(&cfg.saveDir, "save", "", "with -train: save the trained model to this folder")
 	flag.IntVar(&cfg.steps, "steps", 1500, "with -train: optimizer steps")

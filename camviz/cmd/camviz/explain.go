@@ -1,24 +1,29 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
-	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/labels"
 	"github.com/camviz/camviz/camviz/models"
+	"github.com/gomlx/compute"
 )
 
-const explainUsage = `Usage: camviz explain --model FILE --input FILE [--layer NAME...]
-                      --method NAME [--method NAME...] --out DIR [flags]
+const explainUsage = `Usage: camviz explain --model FILE --input FILE|FOLDER|GLOB [--layer NAME...]
+                      [--method NAME...] --out DIR [flags]
 
 Explains the model's prediction for the input with every method at every layer, in one
 pass, and writes, for layer L and method M (L' is L with every character outside
-[A-Za-z0-9._-] replaced by _):
+[A-Za-z0-9._-] replaced by _; a name that would leave DIR, be hidden, clash with another
+layer's folder or with multilayer/index.html, or run past 96 bytes gets a prefix, a -2
+suffix or a hash, and the command says where it went):
 
   DIR/L'/M.npy        final maps [N,H,W] float32, post-processed as pytorch-grad-cam:
                       minmax(resize(minmax(relu(raw)))) at the input size
@@ -27,8 +32,17 @@ pass, and writes, for layer L and method M (L' is L with every character outside
   DIR/multilayer/M.*  the multi-layer aggregate, when several --layer are given
   DIR/index.html      all of it on one self-contained page
 
-Without --layer, the default layer is explained: the last activation with spatial extent
-before the global pooling that feeds the scores ("camviz layers" marks it).
+--model is an ONNX file, a camviz model folder or the name of a shipped model (camviz
+models). --layer defaults to the default layer: the last activation with spatial extent
+before the global pooling that feeds the scores ("camviz layers" marks it); --method to
+gradcam. --format png or npy writes only the overlays or only the maps. --score NAME
+takes any node output [N,C] or [N,C,1,1] of an ONNX model as the class scores (default:
+the logits output, or the input of a final Softmax/Sigmoid); the command prints which.
+
+--input FOLDER (every PNG/JPEG directly in it) or a quoted GLOB ('pics/*.jpg') explains
+every picture, in batches of --batch, with a progress bar on stderr, and writes each
+picture's files under DIR/NAME/ (NAME: the file name without its extension; a clash gets
+_2, _3, …), with DIR/index.html linking them all.
 
 --input is a PNG/JPEG picture or a float32 .npy array in the model's own layout
 ([N,C,H,W] for ONNX models, [N,H,W,C] for zoo models), fed as it is. A picture is resized
@@ -43,7 +57,18 @@ bundled with camviz. The command prints each image's top-5 classes with their so
 probabilities. --class takes an index or a name (exact, then ignoring case, then a unique
 prefix).
 
-Methods (case-insensitive; "all" for every one): ` + "%s" + `
+--out is checked before anything is computed; index.html is written last, whole.
+Pictures over 64 Mpx (from their header) are refused before decoding.
+
+Vision transformers: a layer of tokens [N,T,D] is mapped to an h×w grid as
+pytorch-grad-cam's reshape_transform does (the leading class/distillation tokens
+dropped); the grid is inferred when exactly one of T, T-1, T-2 tokens fits the picture's
+aspect ratio, else give --tokens HxW (and --drop-tokens N). Channels-last blocks
+[N,h,w,C] inside an NCHW model (Swin, ConvNeXt) are recognised by their shape, or
+marked with --channels-last. "camviz layers" shows the layout each layer gets.
+
+Methods (case-insensitive; "all" for every one that applies at each layer: CAM only
+where the classifier's weights match the layer, the others everywhere): ` + "%s" + `
 
 Flags:
 `
@@ -52,39 +77,58 @@ type explainFlags struct {
 	model, inputPath, out, colormap string
 	layers, methods                 stringList
 	class, labels, score            string
+	classSet, all                   bool // --class given; --method all given
 	argmax, raw                     bool
 	alpha                           float64
 	input                           inputOptions
+	format                          string // png, npy or both
+	batch                           int    // pictures per batch for a folder or glob
+	layout                          layoutFlags
 }
 
-func runExplain(args []string, stdout io.Writer) error {
+// parseExplain parses and checks the flags of "camviz explain" (everything that needs
+// no file).
+func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []camviz.Method, target camviz.Target,
+	cmap *heatmap.Colormap, err error) {
 	names := make([]string, 0)
 	for _, m := range camviz.Methods() {
 		names = append(names, string(m))
 	}
 	fs := newFlagSet("explain", fmt.Sprintf(explainUsage, strings.Join(names, ", ")), stdout)
-	var f explainFlags
-	fs.StringVar(&f.model, "model", "", "ONNX file or camviz model folder (required)")
-	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image or float32 .npy array in the model's layout (required)")
-	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; default: the last spatial\n"+
-		"activation before the global pooling)")
-	fs.Var(&f.methods, "method", "CAM method (repeatable; required), e.g. gradcam")
-	fs.StringVar(&f.class, "class", "", "explain this class for every example: an index or a class name")
+	f = &explainFlags{}
+	fs.StringVar(&f.model, "model", "", "ONNX file, camviz model folder or shipped model name (required)")
+	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image, float32 .npy array in the model's layout, or a folder or glob of pictures (required)")
+	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; default: the model's last)")
+	fs.Var(&f.methods, "method", "CAM method (repeatable; default gradcam)")
+	fs.StringVar(&f.class, "class", "", "explain this class for every example: an index or a class name (default: each\n"+
+		"example's predicted class)")
+	fs.StringVar(&f.labels, "labels", "", "class names: one per line, a JSON list, or a JSON {\"index\": \"name\"} object")
 	fs.StringVar(&f.score, "score", "", "node output to use as the class scores, [N,C] or [N,C,1,1] (ONNX; default: the\n"+
 		"logits output, or the input of a final Softmax/Sigmoid; camviz layers lists the node outputs)")
-	fs.StringVar(&f.labels, "labels", "", "class names: one per line, a JSON list, or a JSON {\"index\": \"name\"} object")
 	fs.BoolVar(&f.argmax, "argmax", false, "explain each example's predicted class (the default)")
 	fs.BoolVar(&f.raw, "raw", false, "also write the raw maps M_raw.npy")
 	fs.StringVar(&f.out, "out", "", "output folder (required; created if missing)")
 	fs.StringVar(&f.colormap, "colormap", "jet", "overlay colormap: "+strings.Join(heatmap.ColormapNames(), ", "))
 	fs.Float64Var(&f.alpha, "alpha", 0.5, "overlay opacity of the heatmap, in [0,1]")
 	addPictureFlags(fs, &f.input)
+	fs.StringVar(&f.format, "format", "both", "files per map: png (overlays), npy (arrays) or both")
+	fs.IntVar(&f.batch, "batch", 16, "pictures per batch with a folder or glob --input")
+	f.layout.register(fs)
 	if err := fs.parse(args); err != nil {
+		return nil, nil, target, nil, err
+	}
+	fs.Visit(func(fl *flag.Flag) { f.classSet = f.classSet || fl.Name == "class" })
+	f.input.noteSet(fs.FlagSet)
+	methods, target, cmap, err = f.check()
+	return f, methods, target, cmap, err
+}
+
+func runExplain(args []string, stdout, stderr io.Writer) error {
+	f, methods, target, cmap, err := parseExplain(args, stdout)
+	if err != nil {
 		return err
 	}
-	f.input.noteSet(fs.FlagSet)
-	methods, cmap, err := f.check()
-	if err != nil {
+	if err := prepareOut(f.out); err != nil {
 		return err
 	}
 	m, err := loadModel(f.model, f.score)
@@ -95,48 +139,37 @@ func runExplain(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	target := camviz.ArgmaxTarget()
-	if f.class != "" {
-		c, err := labels.Lookup(classes.Names, m.Spec.NumClasses, f.class)
+	if f.classSet {
+		c, err := f.lookupClass(classes, m)
 		if err != nil {
-			return usagef("--class: %v", err)
+			return err
 		}
 		target = camviz.ClassTarget(c)
+	}
+	layerNote, err := f.defaultLayers(m)
+	if err != nil {
+		return err
+	}
+
+	if many, err := inputList(f.inputPath); err != nil || many != nil {
+		if err != nil {
+			return err
+		}
+		return explainMany(f, m, many, methods, target, cmap, classes, layerNote, stdout, stderr)
 	}
 	in, err := loadInput(f.inputPath, m, f.input)
 	if err != nil {
 		return err
 	}
+	for _, note := range in.notes {
+		fmt.Fprintln(stdout, note)
+	}
 	backend, err := backends.New()
 	if err != nil {
 		return err
 	}
-	taps, err := m.Taps(backend, in.dims...)
+	taps, err := checkLayers(m, backend, in.dims, f.layers)
 	if err != nil {
-		return err
-	}
-	layerNote := ""
-	if len(f.layers) == 0 {
-		l, err := m.DefaultLayerFromTaps(taps)
-		if err != nil {
-			return usagef("no --layer given and %v", strings.TrimPrefix(err.Error(), "models: "))
-		}
-		f.layers = stringList{l}
-		layerNote = " (default: the last activation with spatial extent before the global pooling; --layer to choose)"
-	}
-	if err := checkLayers(m, taps, f.layers); err != nil {
-		return err
-	}
-	ex, err := m.Explainer(backend, f.layers, methods...)
-	if err != nil {
-		return usageError{err}
-	}
-	res, err := ex.ExplainFloats(in.data, in.dims, target)
-	if err != nil {
-		return usageError{err}
-	}
-	out := &writer{dir: f.out, model: f.model, m: m, res: res, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, classes: classes}
-	if err := out.writeAll(f.layers, methods); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "labels: %s\n", classes.Source)
@@ -145,48 +178,119 @@ func runExplain(args []string, stdout io.Writer) error {
 		fmt.Fprintln(stdout, in.plan.String())
 	}
 	fmt.Fprintf(stdout, "layers: %s%s\n", strings.Join(f.layers, ", "), layerNote)
+	// newExplainer explains layers with methods, each layer in its layout (tokens,
+	// channels-last blocks; --tokens, --drop-tokens, --channels-last).
+	newExplainer := func(layers []string, methods ...camviz.Method) (*camviz.Explainer, error) {
+		cfg := m.Config(layers, methods...)
+		var err error
+		if cfg.LayerLayouts, err = f.layout.layouts(cfg.Layers); err != nil {
+			return nil, err
+		}
+		return camviz.NewExplainer(backend, m.Store, m.Fn, cfg)
+	}
+	folders, notes := layerFolders(f.layers)
+	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders, format: f.format,
+		classes: classes}
+	mainMethods := methods
+	if f.all && slices.Contains(methods, camviz.MethodCAM) && len(f.layers) > 0 {
+		camLayers, allNotes := splitAll(m, backend, in, f.layers, target)
+		notes = append(notes, allNotes...)
+		if len(camLayers) < len(f.layers) {
+			// CAM only where it applies: the other methods in one pass over every layer,
+			// CAM in a second (one forward pass) over the layers it applies to.
+			mainMethods = slices.DeleteFunc(slices.Clone(methods), func(x camviz.Method) bool { return x == camviz.MethodCAM })
+			out.skip = map[string]map[camviz.Method]bool{}
+			for _, l := range f.layers {
+				if !slices.Contains(camLayers, l) {
+					out.skip[l] = map[camviz.Method]bool{camviz.MethodCAM: true}
+				}
+			}
+			if len(camLayers) > 0 {
+				ex, err := newExplainer(camLayers, camviz.MethodCAM)
+				if err != nil {
+					return usageError{err}
+				}
+				if out.extra, err = ex.ExplainFloats(in.data, in.dims, target); err != nil {
+					return usageError{err}
+				}
+			}
+		}
+	}
+	for _, note := range notes {
+		fmt.Fprintln(stdout, note)
+	}
+	ex, err := newExplainer(f.layers, mainMethods...)
+	if err != nil {
+		return usageError{err}
+	}
+	res, err := ex.ExplainFloats(in.data, in.dims, target)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := checkLogits(res); err != nil {
+		return err
+	}
+	out.res = res
+	if err := out.writeAll(f.layers, methods); err != nil {
+		return err
+	}
 	report(stdout, classes, res, f.out)
 	return nil
 }
 
 // check validates the flags that need no file.
-func (f *explainFlags) check() ([]camviz.Method, *heatmap.Colormap, error) {
+func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colormap, error) {
+	var target camviz.Target
 	if f.model == "" {
-		return nil, nil, usagef("--model is required: an ONNX file or a camviz model folder")
+		return nil, target, nil, usagef("--model is required: an ONNX file, a camviz model folder or a shipped model (camviz models)")
 	}
 	if f.inputPath == "" {
-		return nil, nil, usagef("--input is required: a PNG/JPEG image or a .npy array in the model's layout")
+		return nil, target, nil, usagef("--input is required: a PNG/JPEG image or a .npy array in the model's layout")
 	}
 	if len(f.methods) == 0 {
-		return nil, nil, usagef("--method is required, e.g. --method gradcam")
+		f.methods = stringList{string(camviz.MethodGradCAM)}
+	}
+	switch f.format {
+	case "png", "npy", "both":
+	default:
+		return nil, target, nil, usagef("--format %q: use png, npy or both", f.format)
+	}
+	if f.batch < 1 {
+		return nil, target, nil, usagef("--batch %d: give at least 1 picture per batch", f.batch)
 	}
 	if f.out == "" {
-		return nil, nil, usagef("--out is required: the folder to write the maps to")
+		return nil, target, nil, usagef("--out is required: the folder to write the maps to")
 	}
 	var methods []camviz.Method
 	for _, name := range f.methods {
 		if strings.EqualFold(name, "all") {
+			f.all = true
 			methods = append(methods, camviz.Methods()...)
 			continue
 		}
 		meth, err := camviz.ParseMethod(name)
 		if err != nil {
-			return nil, nil, usagef("--method: %v", err)
+			return nil, target, nil, usagef("--method: %v", err)
 		}
 		methods = append(methods, meth)
 	}
 	methods = dedup(methods)
-	if f.class != "" && f.argmax {
-		return nil, nil, usagef("--class and --argmax exclude each other")
+	if f.classSet && f.argmax {
+		return nil, target, nil, usagef("--class and --argmax exclude each other")
 	}
+	if i, err := strconv.Atoi(strings.TrimSpace(f.class)); f.classSet && err == nil && i < 0 {
+		return nil, target, nil, usagef("--class %d: give a class index ≥ 0 (leave --class out, or give --argmax, to explain the predicted class)", i)
+	}
+	// --class is resolved once the model and its labels are read (lookupClass).
+	target = camviz.ArgmaxTarget()
 	if !(f.alpha >= 0 && f.alpha <= 1) {
-		return nil, nil, usagef("--alpha %v: want a value in [0, 1]", f.alpha)
+		return nil, target, nil, usagef("--alpha %v: want a value in [0, 1]", f.alpha)
 	}
 	cmap, err := heatmap.ColormapByName(f.colormap)
 	if err != nil {
-		return nil, nil, usagef("--colormap: %v", err)
+		return nil, target, nil, usagef("--colormap: %v", err)
 	}
-	return methods, cmap, nil
+	return methods, target, cmap, nil
 }
 
 func dedup[T comparable](xs []T) []T {
@@ -201,8 +305,13 @@ func dedup[T comparable](xs []T) []T {
 	return out
 }
 
-// checkLayers checks that every --layer is a 4-D activation among the model's taps.
-func checkLayers(m *models.Model, taps []camviz.TapInfo, layers []string) error {
+// checkLayers checks that every --layer is a 4-D activation (feature map) or a 3-D one
+// (tokens) of the model, and returns the model's taps for input dims.
+func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []string) ([]camviz.TapInfo, error) {
+	taps, err := m.Taps(backend, dims...)
+	if err != nil {
+		return nil, err
+	}
 	byName := map[string]camviz.TapInfo{}
 	for _, t := range taps {
 		byName[t.Name] = t
@@ -210,13 +319,13 @@ func checkLayers(m *models.Model, taps []camviz.TapInfo, layers []string) error 
 	for _, l := range layers {
 		t, ok := byName[m.LayerName(l)]
 		if !ok {
-			return usagef("--layer %q is not a layer of the model (camviz layers --model FILE lists them)", l)
+			return nil, usagef("--layer %q is not a layer of the model (camviz layers --model FILE lists them)", l)
 		}
-		if len(t.Shape) != 4 {
-			return usagef("--layer %q has shape %v; CAM methods explain 4-D activations (marked * by camviz layers)", l, t.Shape)
+		if len(t.Shape) != 4 && len(t.Shape) != 3 {
+			return nil, usagef("--layer %q has shape %v; CAM methods explain feature maps and tokens (marked * by camviz layers)", l, t.Shape)
 		}
 	}
-	return nil
+	return taps, nil
 }
 
 // report prints, per image, the predicted and explained classes and the top-5 classes
@@ -229,4 +338,36 @@ func report(w io.Writer, names labels.Choice, res *camviz.Result, out string) {
 		fmt.Fprintf(w, "  top-%d softmax: %s\n", topK, formatTop(names, labels.TopK(names, logits, topK)))
 	}
 	fmt.Fprintf(w, "maps written to %s (open %s)\n", out, joinPath(out, "index.html"))
+}
+
+// defaultLayers sets --layer to the model's default layer (models.Model.DefaultLayer:
+// the last activation with spatial extent before the global pooling that feeds the
+// scores) when none was given, and returns the note printed after the layer's name.
+func (f *explainFlags) defaultLayers(m *models.Model) (string, error) {
+	if len(f.layers) > 0 {
+		return "", nil
+	}
+	backend, err := backends.New()
+	if err != nil {
+		return "", err
+	}
+	l, err := m.DefaultLayer(backend)
+	if err != nil {
+		return "", usagef("--layer is required: %s", strings.TrimPrefix(err.Error(), "models: "))
+	}
+	f.layers = stringList{l}
+	return " (default: the last activation with spatial extent before the global pooling; --layer to choose)", nil
+}
+
+// lookupClass resolves --class: an index (checked against the model's classes) or a
+// class name (labels.Lookup: exact, then ignoring case, then a unique prefix).
+func (f *explainFlags) lookupClass(names labels.Choice, m *models.Model) (int, error) {
+	if i, err := strconv.Atoi(strings.TrimSpace(f.class)); err == nil {
+		return i, checkClass(i, m)
+	}
+	c, err := labels.Lookup(names.Names, m.Spec.NumClasses, f.class)
+	if err != nil {
+		return 0, usagef("--class: %v", err)
+	}
+	return c, nil
 }

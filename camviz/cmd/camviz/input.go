@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"os"
@@ -18,6 +19,8 @@ type input struct {
 	data     []float32
 	dims     []int
 	pictures []image.Image
+	// notes are said to the user before explaining (a converted .npy, …).
+	notes []string
 	// plan is the preprocessing applied to a picture (nil for a .npy array).
 	plan *preprocess.Plan
 }
@@ -28,8 +31,12 @@ func loadInput(path string, m *models.Model, opt inputOptions) (*input, error) {
 	if path == "" {
 		return nil, usagef("--input is required: a PNG/JPEG image or a .npy array in the model's layout")
 	}
-	if _, err := os.Stat(path); err != nil {
+	info, err := os.Stat(path)
+	if err != nil {
 		return nil, usagef("--input %s: no such file", path)
+	}
+	if info.IsDir() {
+		return nil, usagef("--input %s is a folder: give a PNG/JPEG picture or a .npy array", path)
 	}
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
 		if given := opt.given(); len(given) > 0 {
@@ -51,9 +58,15 @@ func loadNpyInput(path string, m *models.Model) (*input, error) {
 		dims = append([]int{1}, dims...)
 	}
 	if err := m.CheckInput(dims); err != nil {
+		if len(a.Shape) == 3 {
+			return nil, usagef("--input %s: the array has shape %v, read as one image %v: %v", path, a.Shape, dims, err)
+		}
 		return nil, usagef("--input %s: %v", path, err)
 	}
 	in := &input{data: a.Data, dims: dims}
+	if a.Converted() {
+		in.notes = append(in.notes, fmt.Sprintf("--input %s: %s values converted to float32", path, npyTypeName(a.DType)))
+	}
 	n, per := dims[0], len(a.Data)/dims[0]
 	for i := range n {
 		in.pictures = append(in.pictures, toPicture(a.Data[i*per:(i+1)*per], dims[1:], m.ChannelsFirst))
@@ -61,19 +74,42 @@ func loadNpyInput(path string, m *models.Model) (*input, error) {
 	return in, nil
 }
 
+// npyTypeName names a .npy dtype for the user.
+func npyTypeName(descr string) string {
+	switch descr {
+	case "<f8":
+		return "float64"
+	case "<i8":
+		return "int64"
+	case "<i4":
+		return "int32"
+	}
+	return descr
+}
+
+// loadPicture reads a PNG/JPEG picture and preprocesses it as opt.plan decides (the
+// flags, the preset, what the model states, the defaults).
 func loadPicture(path string, m *models.Model, opt inputOptions) (*input, error) {
+	if c := m.Spec.InputSize[2]; c != 1 && c != 3 {
+		return nil, usagef("--input %s: the model takes %d-channel images; give a .npy array in its layout", path, c)
+	}
 	p, err := opt.plan(m)
 	if err != nil {
 		return nil, err
 	}
 	h, w, c := p.Height, p.Width, p.Channels
+	// The size is checked against the model, and against the pixel limit, before
+	// the picture is decoded and resized.
 	dims := m.InputDims(1)
 	dims[1], dims[2] = h, w
 	if m.ChannelsFirst {
 		dims[1], dims[2], dims[3] = c, h, w
 	}
 	if err := m.CheckInput(dims); err != nil {
-		return nil, usagef("picture size %d×%d (%s): %v", h, w, p.Why.Size, err)
+		return nil, usagef("--size: picture size %d×%d (%s): %v", h, w, p.Why.Size, err)
+	}
+	if h > datasets.MaxPixels/w {
+		return nil, usagef("--size %d,%d is %d pixels, over the limit of %d (64 Mpx)", h, w, int64(h)*int64(w), datasets.MaxPixels)
 	}
 	rgb, err := datasets.LoadImage(path, h, w)
 	if err != nil {

@@ -6,17 +6,22 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/backends"
 )
 
 const layersUsage = `Usage: camviz layers --model FILE [--input-shape DIMS] [--score NAME]
 
 Lists every tapped layer (activation) of the model with its shape and dtype, in graph
-order. Layers marked * are 4-D activations that CAM methods can explain; give their names
-to "camviz explain --layer". The one marked "← default" is what "camviz explain" explains
-without --layer: the last activation with spatial extent before the global pooling that
-feeds the scores. ONNX layers are named by their ONNX output names (a leading
-"/" may be given or left out).
+order. Layers marked * are activations that CAM methods can explain — feature maps
+[N,C,h,w] / [N,h,w,C] and vision-transformer tokens [N,T,D] — and, where it is not the
+model's own, the layout camviz infers for them (tokens HxW drop D: the grid and the
+leading class tokens dropped; channels-last: an NHWC block in an NCHW model; "set
+--tokens" when it cannot tell); give their names to "camviz explain --layer". ONNX
+layers are named by their ONNX output names (a leading "/" may be given or left out).
+The layer marked "← default" is what "camviz explain" explains without --layer: the last
+activation with spatial extent before the global pooling that feeds the scores. The
+"scores:" line names the tensor used as the class scores (--score to choose another).
 
 Flags:
 `
@@ -64,16 +69,29 @@ func runLayers(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "default layer: none (%s)\n", strings.TrimPrefix(defErr.Error(), "models: "))
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	cfg := m.Config(nil)
+	imageHW := [2]int{dims[1], dims[2]}
+	if m.ChannelsFirst && len(dims) == 4 {
+		imageHW = [2]int{dims[2], dims[3]}
+	}
 	for _, t := range taps {
-		mark := " "
-		if explainable[t.Name] || (len(t.Shape) == 4 && strings.HasPrefix(t.DType, "Float")) {
+		mark, layout := " ", ""
+		if explainable[t.Name] || ((len(t.Shape) == 4 || len(t.Shape) == 3) && strings.HasPrefix(t.DType, "Float")) {
 			mark = "*"
+			own := camviz.LayoutChannelsLast
+			if m.ChannelsFirst {
+				own = camviz.LayoutChannelsFirst
+			}
+			if l, err := cfg.LayerLayout(t.Name, t.Shape, imageHW); err == nil && l.Kind != own {
+				layout = l.String()
+			} else if err != nil && len(t.Shape) == 3 {
+				layout = "tokens: set --tokens HxW --drop-tokens N"
+			}
 		}
-		note := ""
 		if t.Name == def {
-			note = "\t← default"
+			layout = strings.TrimSpace(layout + " ← default")
 		}
-		fmt.Fprintf(tw, "%s %s\t%v\t%s%s\n", mark, t.Name, t.Shape, t.DType, note)
+		fmt.Fprintf(tw, "%s %s\t%v\t%s\t%s\n", mark, t.Name, t.Shape, t.DType, layout)
 	}
 	return tw.Flush()
 }

@@ -3,9 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"sort"
 
 	"github.com/camviz/camviz/camviz/models"
 )
@@ -24,21 +21,7 @@ func runModels(args []string, stdout io.Writer) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	root, err := models.RepoDir()
-	if err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(filepath.Join(root, "testdata"))
-	if err != nil {
-		return err
-	}
-	var names []string
-	for _, e := range entries {
-		if _, err := os.Stat(filepath.Join(root, "testdata", e.Name(), "model.json")); err == nil {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
+	names := models.ShippedNames()
 	for _, name := range names {
 		m, err := models.LoadShipped(name)
 		if err != nil {

@@ -41,27 +41,54 @@ type writer struct {
 	cmap  *heatmap.Colormap
 	alpha float64
 	raw   bool
+	// format is --format: "png" writes only the overlays, "npy" only the maps, "both" both.
+	format string
+	// extra holds the maps of methods that apply to some layers only (CAM with
+	// --method all), and skip[layer][method] marks the pairs left out.
+	extra *camviz.Result
+	skip  map[string]map[camviz.Method]bool
+	// folders maps each layer to its folder inside dir (layerFolders).
+	folders map[string]string
 	// classes names the classes in the captions and the page.
 	classes labels.Choice
-	// cells[row][method] are the PNGs of the page; rows are the layers (+ multilayer).
+	// cells[row][method] are the PNGs of the page (nil: left out); rows are the layers
+	// (+ multilayer).
 	rows  []string
 	cells [][][]byte
 }
 
+// result returns the Result that holds layer × method.
+func (w *writer) result(layer string, meth camviz.Method) *camviz.Result {
+	if w.extra != nil {
+		if _, err := w.extra.Raw(w.m.LayerName(layer), meth); err == nil {
+			return w.extra
+		}
+	}
+	return w.res
+}
+
 func (w *writer) writeAll(layers []string, methods []camviz.Method) error {
+	if w.folders == nil {
+		w.folders, _ = layerFolders(layers)
+	}
 	for _, l := range layers {
-		dir := filepath.Join(w.dir, safeName(l))
+		dir := filepath.Join(w.dir, w.folders[l])
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 		var row [][]byte
 		for _, meth := range methods {
-			final, err := w.res.Final(w.m.LayerName(l), meth)
+			if w.skip[l][meth] {
+				row = append(row, nil)
+				continue
+			}
+			res := w.result(l, meth)
+			final, err := res.Final(w.m.LayerName(l), meth)
 			if err != nil {
 				return err
 			}
 			if w.raw {
-				raw, err := w.res.Raw(w.m.LayerName(l), meth)
+				raw, err := res.Raw(w.m.LayerName(l), meth)
 				if err != nil {
 					return err
 				}
@@ -69,7 +96,7 @@ func (w *writer) writeAll(layers []string, methods []camviz.Method) error {
 					return err
 				}
 			}
-			pngBytes, err := w.writeMapsAndOverlay(dir, string(meth), string(meth)+" at "+l, final)
+			pngBytes, err := w.writeMapsAndOverlay(dir, string(meth), string(meth)+" at "+l, final, 0)
 			if err != nil {
 				return err
 			}
@@ -88,11 +115,15 @@ func (w *writer) writeAll(layers []string, methods []camviz.Method) error {
 		}
 		var row [][]byte
 		for _, meth := range methods {
+			if w.skippedAnywhere(meth) {
+				row = append(row, nil)
+				continue
+			}
 			agg, err := w.res.FinalMultiLayer(names, meth)
 			if err != nil {
 				return err
 			}
-			pngBytes, err := w.writeMapsAndOverlay(dir, string(meth), string(meth)+" at "+strings.Join(layers, " + "), agg)
+			pngBytes, err := w.writeMapsAndOverlay(dir, string(meth), string(meth)+" at "+strings.Join(layers, " + "), agg, 0)
 			if err != nil {
 				return err
 			}
@@ -109,10 +140,13 @@ func (w *writer) writeAll(layers []string, methods []camviz.Method) error {
 const minCaptionCell = 160
 
 // writeMapsAndOverlay writes name.npy and name.png in dir and returns the PNG: the
-// overlays side by side, titled, each captioned with the class it explains.
-func (w *writer) writeMapsAndOverlay(dir, name, title string, maps []*heatmap.Map) ([]byte, error) {
-	if err := writeMaps(filepath.Join(dir, name+".npy"), maps); err != nil {
-		return nil, err
+// overlays side by side under title, each captioned with the class it explains (maps[i]
+// is example first+i of the result).
+func (w *writer) writeMapsAndOverlay(dir, name, title string, maps []*heatmap.Map, first int) ([]byte, error) {
+	if w.format != "png" {
+		if err := writeMaps(filepath.Join(dir, name+".npy"), maps); err != nil {
+			return nil, err
+		}
 	}
 	var overlays []image.Image
 	var captions []string
@@ -123,7 +157,11 @@ func (w *writer) writeMapsAndOverlay(dir, name, title string, maps []*heatmap.Ma
 			return nil, err
 		}
 		overlays = append(overlays, o)
-		captions = append(captions, fmt.Sprintf("%d: %s", i, classLabel(w.classes, w.res.Classes[i])))
+		caption := classLabel(w.classes, w.res.Classes[first+i])
+		if len(maps) > 1 {
+			caption = fmt.Sprintf("%d: %s", i, caption)
+		}
+		captions = append(captions, caption)
 		size = max(size, o.Bounds().Dx(), o.Bounds().Dy())
 	}
 	grid := &heatmap.Grid{Title: title, ColLabels: captions, Cells: [][]image.Image{overlays}, CellSize: size}
@@ -135,8 +173,10 @@ func (w *writer) writeMapsAndOverlay(dir, name, title string, maps []*heatmap.Ma
 	if err := png.Encode(&buf, img); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf.Bytes(), 0o644); err != nil {
-		return nil, err
+	if w.format != "npy" {
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), buf.Bytes(), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	return buf.Bytes(), nil
 }
@@ -200,12 +240,28 @@ func (w *writer) writeIndex(methods []camviz.Method) error {
 	for r, row := range w.cells {
 		fmt.Fprintf(&b, "<tr><th>%s</th>", html.EscapeString(w.rows[r]))
 		for c, cell := range row {
+			if cell == nil {
+				b.WriteString("<td>does not apply</td>")
+				continue
+			}
 			fmt.Fprintf(&b, "<td>%s</td>", imgTag(cell, w.rows[r]+" "+string(methods[c])))
 		}
 		b.WriteString("</tr>\n")
 	}
 	b.WriteString("</table>\n<p>Maps: minmax(resize(minmax(relu(raw)))) as pytorch-grad-cam; the .npy files hold the values.</p>\n</body></html>\n")
-	return os.WriteFile(filepath.Join(w.dir, "index.html"), []byte(b.String()), 0o644)
+	// Written last, whole, under a temporary name and renamed: a run that fails
+	// leaves no index.html that claims success.
+	return writeFileAtomic(filepath.Join(w.dir, "index.html"), []byte(b.String()))
+}
+
+// skippedAnywhere reports whether meth was left out at some layer.
+func (w *writer) skippedAnywhere(meth camviz.Method) bool {
+	for _, s := range w.skip {
+		if s[meth] {
+			return true
+		}
+	}
+	return false
 }
 
 func imgTag(pngBytes []byte, alt string) string {

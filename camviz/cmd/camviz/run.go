@@ -34,7 +34,8 @@ Usage:
   camviz version                                         print camviz's version and the Go toolchain
   camviz help                                            this text
 
---model is an ONNX file or a camviz model folder (model.json + checkpoint).
+--model is an ONNX file, a camviz model folder (model.json + checkpoint) or the name of a
+model shipped with camviz (camviz models lists them).
 Run "camviz <command> --help" for the flags of a command.
 `
 
@@ -65,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	case "layers":
 		err = runLayers(args[1:], stdout)
 	case "explain":
-		err = runExplain(args[1:], stdout)
+		err = runExplain(args[1:], stdout, stderr)
 	case "evaluate":
 		return evaluate.Main(args[1:], stdout, stderr)
 	case "train":
@@ -97,7 +98,7 @@ func fail(stderr io.Writer, err error) int {
 		msg = strings.TrimPrefix(msg, p)
 		msg = strings.ReplaceAll(msg, ": "+p, ": ")
 	}
-	fmt.Fprintf(stderr, "camviz: %s\n", spaces.ReplaceAllString(msg, "; "))
+	fmt.Fprintf(stderr, "camviz: %s\n", trimError(spaces.ReplaceAllString(msg, "; ")))
 	var u usageError
 	if errors.As(err, &u) {
 		return exitUsage

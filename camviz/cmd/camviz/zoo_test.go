@@ -9,9 +9,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/models"
@@ -121,7 +120,7 @@ func TestExplainZooModelPicture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantPNG, err := (&heatmap.Grid{Title: "GradCAM at layer2.0", ColLabels: []string{"0: class 2"},
+	wantPNG, err := (&heatmap.Grid{Title: "GradCAM at layer2.0", ColLabels: []string{"class 2"},
 		Cells: [][]image.Image{{o}}, CellSize: minCaptionCell}).Render()
 	if err != nil {
 		t.Fatal(err)

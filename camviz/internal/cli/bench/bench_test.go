@@ -5,9 +5,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"

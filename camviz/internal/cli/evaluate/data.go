@@ -11,7 +11,8 @@ import (
 )
 
 // loadModel reads -model: a camviz model folder (a folder of that name in the working
-// directory comes first), or the name of one in testdata/. It returns the folder read.
+// directory comes first), or the name of a model shipped with camviz (models.LoadShipped).
+// It returns what was read: the folder, or "NAME (shipped with camviz)".
 func loadModel(name string) (*models.Model, string, error) {
 	if st, err := os.Stat(name); err == nil && st.IsDir() {
 		m, err := models.Load(name)
@@ -22,10 +23,9 @@ func loadModel(name string) (*models.Model, string, error) {
 	}
 	m, err := models.LoadShipped(name)
 	if err != nil {
-		return nil, "", usagef("-model %s is neither a model folder nor a model shipped in testdata/: %v", name, err)
+		return nil, "", usagef("-model %s is neither a model folder nor a model shipped with camviz: %v", name, err)
 	}
-	root, _ := models.RepoDir()
-	return m, filepath.Join(root, "testdata", name), nil
+	return m, name + " (shipped with camviz)", nil
 }
 
 // defaultData picks the data set the model's classes come from.

@@ -6,10 +6,10 @@
 // and writes it as CSV, Markdown and an HTML page with the curves as PNG charts:
 //
 //	camviz evaluate -model gapcnn-fmnist -data fmnist-canvas -n 200 -out /tmp/eval
-//	camviz evaluate -model testdata/gapcnn -data synthetic -methods CAM,GradCAM,ScoreCAM \
+//	camviz evaluate -model gapcnn -data synthetic -methods CAM,GradCAM,ScoreCAM \
 //	    -metrics MaxBoxAccV2,PxAP,deletion -tau-step 0.001 -sanity -out /tmp/eval
 //
-// -model is a camviz model folder or the name of one shipped in testdata/. -data
+// -model is a camviz model folder or the name of one shipped with camviz. -data
 // synthetic draws camviz's synthetic shapes with seed 2 (the training command uses seed
 // 1); fmnist-canvas pastes Fashion-MNIST test items (t10k) on cluttered canvases with
 // seed 2, reading the Debian package dataset-fashion-mnist or $CAMVIZ_FASHION_MNIST,

@@ -6,10 +6,10 @@ import (
 	"io"
 	"strings"
 
-	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/evaluate"
+	"github.com/camviz/camviz/camviz/models"
 )
 
 // usageError marks errors in the flags (exit status 2).
@@ -37,7 +37,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	o := options{progress: stderr}
 	fs := flag.NewFlagSet("evaluate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.model, "model", "", "camviz model folder, or the name of a model shipped in testdata/ (gapcnn, gapcnn-fmnist, resnet-fmnist)")
+	fs.StringVar(&o.model, "model", "", "camviz model folder, or the name of a model shipped with camviz ("+strings.Join(models.ShippedNames(), ", ")+")")
 	fs.StringVar(&o.data, "data", "", "held-out images: synthetic or fmnist-canvas (default: fmnist-canvas for models with Fashion-MNIST's classes, else synthetic)")
 	fs.IntVar(&o.n, "n", 100, "number of images")
 	fs.StringVar(&o.methods, "methods", "all", "comma-separated methods ("+methodNames()+"), or all")

@@ -13,9 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/metrics"
 	"github.com/camviz/camviz/camviz/models"

@@ -1,9 +1,9 @@
 // Package train is the "camviz train" command: it trains a zoo model on one of camviz's
 // localization sets and saves it as a camviz model folder (model.json + checkpoint), the
-// way the models shipped in testdata/ were made:
+// way the models shipped in camviz/models/shipped were made:
 //
-//	camviz train -arch gapcnn -data synthetic -steps 1500 -out testdata/gapcnn
-//	camviz train -arch resnet -data fmnist-canvas -steps 1500 -out testdata/resnet-fmnist
+//	camviz train -arch gapcnn -data synthetic -steps 1500 -out camviz/models/shipped/gapcnn
+//	camviz train -arch resnet -data fmnist-canvas -steps 1500 -out camviz/models/shipped/resnet-fmnist
 //
 // -data synthetic uses camviz's synthetic shapes (seed 1 for training); fmnist-canvas
 // pastes Fashion-MNIST training items (Debian package dataset-fashion-mnist, or
@@ -18,7 +18,6 @@ import (
 	"io"
 
 	"github.com/camviz/camviz/camviz/backends"
-
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/models"
 )

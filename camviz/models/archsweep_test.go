@@ -1,0 +1,273 @@
+package models
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/npy"
+)
+
+// sweepScript generates the architecture sweep (see its doc string).
+const sweepScript = "../../scripts/gen_arch_sweep.py"
+
+// sweepPython is Debian's Python, the one with python3-torch (pyenv's python3 on PATH has
+// no torch).
+const sweepPython = "/usr/bin/python3"
+
+// sweepAptHint is what to install when the generator cannot run.
+const sweepAptHint = "apt-get install -y python3-torch python3-torchvision python3-onnx"
+
+// sweepArch is one entry of the generator's meta.json.
+type sweepArch struct {
+	Arch       string `json:"arch"`
+	Layer      string `json:"layer"`
+	Layout     string `json:"layout"`
+	Size       int    `json:"size"`
+	Classes    []int  `json:"classes"`
+	ActsShape  []int  `json:"acts_shape"`
+	MapShape   []int  `json:"map_shape"`
+	ExportSecs float64
+}
+
+var sweepCache struct {
+	once sync.Once
+	dir  string
+	err  error
+	skip string
+}
+
+// archSweepDir returns the folder holding the generated sweep, generating it on first use
+// into $CAMVIZ_CACHE/arch-sweep/<hash of the script> (default: the user cache folder's
+// camviz/). A new script version regenerates into a new folder; nothing is committed.
+// Without Debian's torch the test skips with one line naming the apt packages, unless
+// CI=true, where it fails.
+func archSweepDir(t *testing.T) string {
+	t.Helper()
+	sweepCache.once.Do(func() { sweepCache.dir, sweepCache.skip, sweepCache.err = generateSweep() })
+	if sweepCache.skip != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("architecture sweep: %s (CI=true: install it: %s)", sweepCache.skip, sweepAptHint)
+		}
+		t.Skipf("architecture sweep needs Debian's torch: %s (%s)", sweepAptHint, sweepCache.skip)
+	}
+	if sweepCache.err != nil {
+		t.Fatal(sweepCache.err)
+	}
+	return sweepCache.dir
+}
+
+func generateSweep() (dir, skip string, err error) {
+	script, err := os.ReadFile(sweepScript)
+	if err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256(script)
+	base := os.Getenv("CAMVIZ_CACHE")
+	if base == "" {
+		if base, err = os.UserCacheDir(); err != nil {
+			return "", "", fmt.Errorf("architecture sweep: no cache folder (set $CAMVIZ_CACHE): %w", err)
+		}
+		base = filepath.Join(base, "camviz")
+	}
+	dir = filepath.Join(base, "arch-sweep", hex.EncodeToString(sum[:8]))
+	if _, err := os.Stat(filepath.Join(dir, "sweep.json")); err == nil {
+		return dir, "", nil
+	}
+	if out, err := exec.Command(sweepPython, "-c", "import torch, torchvision, onnx").CombinedOutput(); err != nil {
+		return "", fmt.Sprintf("%s cannot import torch, torchvision, onnx: %s", sweepPython, lastLine(string(out), err)), nil
+	}
+	tmp := fmt.Sprintf("%s.tmp%d", dir, os.Getpid())
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return "", "", err
+	}
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command(sweepPython, sweepScript, "--out", tmp)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", "", fmt.Errorf("architecture sweep: %s %s failed: %w\n%s", sweepPython, sweepScript, err, out)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, "sweep.json")); statErr == nil {
+			return dir, "", nil // another process generated it meanwhile
+		}
+		return "", "", err
+	}
+	return dir, "", nil
+}
+
+func lastLine(s string, err error) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if l := lines[len(lines)-1]; l != "" {
+		return l
+	}
+	return err.Error()
+}
+
+func readSweepNpy(t *testing.T, dir, name string) *npy.Array {
+	t.Helper()
+	a, err := npy.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// sweepRow is one line of the per-architecture table.
+type sweepRow struct {
+	arch, layer, layout, mapShape string
+	loads, matches                bool
+	logitRel, rawRel, finalAbs    float64
+	load, explain                 time.Duration
+	problem                       string
+}
+
+// TestArchSweep loads every architecture of the sweep (torchvision classifiers with
+// random weights and non-trivial BatchNorm statistics, Swin-T and a small ViT, exported at
+// opset 17) and checks camviz against torch: logits to 1e-4 of their largest magnitude
+// and Grad-CAM finals at pytorch-grad-cam's recommended target layer to 1e-4 absolute
+// (references in float64). Token and channels-last layers are mapped by the inferred
+// layout. It logs a table: loads / matches / max errors / time.
+func TestArchSweep(t *testing.T) {
+	dir := archSweepDir(t)
+	var metas []sweepArch
+	data, err := os.ReadFile(filepath.Join(dir, "sweep.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &metas); err != nil {
+		t.Fatal(err)
+	}
+	if len(metas) < 15 {
+		t.Fatalf("the sweep has %d architectures, want 15", len(metas))
+	}
+	backend := newTestBackend(t)
+	var rows []sweepRow
+	for _, meta := range metas {
+		row := sweepRow{arch: meta.Arch, layer: meta.Layer, layout: meta.Layout, mapShape: fmt.Sprint(meta.MapShape),
+			logitRel: math.NaN(), rawRel: math.NaN(), finalAbs: math.NaN()}
+		t.Run(meta.Arch, func(t *testing.T) {
+			ad := filepath.Join(dir, meta.Arch)
+			start := time.Now()
+			m, err := LoadONNX(filepath.Join(ad, "model.onnx"))
+			row.load = time.Since(start)
+			if err != nil {
+				row.problem = sweepProblem(err)
+				t.Fatalf("load: %v", err)
+			}
+			row.loads = true
+			input := readSweepNpy(t, ad, "input.npy")
+			wantLogits := readSweepNpy(t, ad, "logits.npy")
+			wantRaw := readSweepNpy(t, ad, "raw.npy")
+			wantFinal := readSweepNpy(t, ad, "gradcam.npy")
+			if err := nonDegenerate(wantFinal); err != nil {
+				row.problem = err.Error()
+				t.Fatal(err)
+			}
+			start = time.Now()
+			ex, err := m.Explainer(backend, []string{"target"}, camviz.MethodGradCAM)
+			if err != nil {
+				row.problem = sweepProblem(err)
+				t.Fatal(err)
+			}
+			res, err := ex.ExplainFloats(input.Data, input.Shape, camviz.ClassTarget(meta.Classes...))
+			row.explain = time.Since(start)
+			if err != nil {
+				row.problem = sweepProblem(err)
+				t.Fatal(err)
+			}
+			var logits []float32
+			for _, l := range res.Logits {
+				logits = append(logits, l...)
+			}
+			row.logitRel = maxAbsDiff(logits, wantLogits.Data) / maxAbs(wantLogits.Data)
+			raw, err := res.Raw("target", camviz.MethodGradCAM)
+			if err != nil {
+				row.problem = sweepProblem(err)
+				t.Fatal(err)
+			}
+			if got := []int{len(raw), raw[0].H, raw[0].W}; fmt.Sprint(got) != fmt.Sprint(meta.MapShape) {
+				row.problem = fmt.Sprintf("map shape %v, want %v", got, meta.MapShape)
+				t.Fatal(row.problem)
+			}
+			row.rawRel = maxAbsDiff(flatMaps(raw), wantRaw.Data) / maxAbs(wantRaw.Data)
+			final, err := res.Final("target", camviz.MethodGradCAM)
+			if err != nil {
+				row.problem = sweepProblem(err)
+				t.Fatal(err)
+			}
+			row.finalAbs = maxAbsDiff(flatMaps(final), wantFinal.Data)
+			switch {
+			case row.logitRel > 1e-4:
+				row.problem = fmt.Sprintf("logits differ by %.3g of their scale", row.logitRel)
+			case row.finalAbs > 1e-4:
+				row.problem = fmt.Sprintf("Grad-CAM finals differ by %.3g", row.finalAbs)
+			default:
+				row.matches = true
+			}
+			if !row.matches {
+				t.Error(row.problem)
+			}
+		})
+		rows = append(rows, row)
+	}
+	t.Log("architecture sweep (references: torch " + dir + "):\n" + sweepTable(rows))
+}
+
+// nonDegenerate fails when a reference map of the batch [n, H, W] is all zeros (its
+// class's gradient vanished), which would make the comparison vacuous.
+func nonDegenerate(final *npy.Array) error {
+	per := len(final.Data) / final.Shape[0]
+	for b := 0; b < final.Shape[0]; b++ {
+		if maxAbs(final.Data[b*per:(b+1)*per]) < 0.5 {
+			return fmt.Errorf("the reference Grad-CAM of image %d is all zeros: the check would be vacuous; "+
+				"explain another class in scripts/gen_arch_sweep.py", b)
+		}
+	}
+	return nil
+}
+
+// sweepProblem is the useful part of an error for the table: what follows the last
+// "panicked: " of GoMLX's wrapping, if any, on one line.
+func sweepProblem(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, "panicked: "); i >= 0 {
+		s = s[i+len("panicked: "):]
+	}
+	return firstLine(s)
+}
+
+func maxAbsDiff(got, want []float32) float64 {
+	if len(got) != len(want) {
+		return math.Inf(1)
+	}
+	m := 0.0
+	for i := range got {
+		m = max(m, math.Abs(float64(got[i])-float64(want[i])))
+	}
+	return m
+}
+
+// sweepTable formats the rows as a Markdown table.
+func sweepTable(rows []sweepRow) string {
+	var b strings.Builder
+	b.WriteString("| architecture | target layer | layout | map | loads | matches | logits max rel | raw max rel | final max abs | load s | explain s | problem |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	yes := map[bool]string{true: "yes", false: "NO"}
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %.2g | %.2g | %.2g | %.1f | %.1f | %s |\n",
+			r.arch, r.layer, r.layout, r.mapShape, yes[r.loads], yes[r.matches], r.logitRel, r.rawRel, r.finalAbs,
+			r.load.Seconds(), r.explain.Seconds(), r.problem)
+	}
+	return b.String()
+}
