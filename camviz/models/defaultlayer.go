@@ -46,12 +46,24 @@ func (m *Model) DefaultLayerFromTaps(taps []camviz.TapInfo) (string, error) {
 		}
 		order[t.Name] = i
 	}
+	// A 4-D activation is read in the layout the Explainer gives it (camviz.Config.LayerLayout:
+	// channels-last blocks inside an NCHW model, as in ConvNeXt and Swin, are recognised).
+	cfg := m.Config(nil)
+	in := m.InputDims(1)
+	imageHW := [2]int{in[1], in[2]}
+	if m.ChannelsFirst {
+		imageHW = [2]int{in[2], in[3]}
+	}
 	spatial := func(tap string) bool {
 		s, ok := shape[tap]
 		if !ok {
 			return false
 		}
-		if m.ChannelsFirst {
+		channelsFirst := m.ChannelsFirst
+		if l, err := cfg.LayerLayout(tap, s, imageHW); err == nil {
+			channelsFirst = l.Kind == camviz.LayoutChannelsFirst
+		}
+		if channelsFirst {
 			return s[2]*s[3] > 1
 		}
 		return s[1]*s[2] > 1

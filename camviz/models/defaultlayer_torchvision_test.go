@@ -13,8 +13,9 @@ import (
 )
 
 // torchvisionONNX exports the named torchvision architectures with
-// testdata/torchvision_default_layer.py into a cache folder (the user's cache dir,
-// camviz-test/torchvision-<hash of the script>), once: later runs reuse the files. It
+// testdata/torchvision_default_layer.py into a cache folder ($CAMVIZ_CACHE, else the
+// user's cache dir's camviz/, then torchvision-default-layer/<hash of the script>), once:
+// later runs reuse the files. It
 // skips (fails under CI=true) when Debian's torch or torchvision are missing.
 func torchvisionONNX(t *testing.T, names ...string) string {
 	t.Helper()
@@ -23,11 +24,14 @@ func torchvisionONNX(t *testing.T, names ...string) string {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(script)
-	base, err := os.UserCacheDir()
-	if err != nil {
-		base = os.TempDir()
+	base := os.Getenv("CAMVIZ_CACHE")
+	if base == "" {
+		if base, err = os.UserCacheDir(); err != nil {
+			base = os.TempDir()
+		}
+		base = filepath.Join(base, "camviz")
 	}
-	dir := filepath.Join(base, "camviz-test", "torchvision-"+hex.EncodeToString(sum[:6]))
+	dir := filepath.Join(base, "torchvision-default-layer", hex.EncodeToString(sum[:6]))
 	var missing []string
 	for _, n := range names {
 		if _, err := os.Stat(filepath.Join(dir, n+".onnx")); err != nil {
@@ -68,14 +72,19 @@ func torchvisionONNX(t *testing.T, names ...string) string {
 // squeeze-excitation blocks have global poolings of their own — and, for densenet121,
 // the ReLU that torchvision applies functionally after model.features, the tensor the
 // global pooling reads (pytorch-grad-cam recommends model.features[-1], the BatchNorm
-// just before it).
+// just before it); mobilenet_v3_large's model.features[-1] (Conv-BN-Hardswish; its
+// squeeze-excitation blocks pool too) and convnext_tiny's model.features[-1] (the last
+// CNBlock's residual sum), whose classifier starts with a LayerNorm on a channels-last
+// [N, 1, 1, 768] tensor that must not count as spatial.
 func TestDefaultLayerTorchvision(t *testing.T) {
 	want := map[string]string{
-		"resnet18":        "layer4/layer4.1/relu_1/Relu_output_0",
-		"efficientnet_b0": "features/features.8/features.8.2/Mul_output_0",
-		"densenet121":     "Relu_output_0",
+		"resnet18":           "layer4/layer4.1/relu_1/Relu_output_0",
+		"efficientnet_b0":    "features/features.8/features.8.2/Mul_output_0",
+		"densenet121":        "Relu_output_0",
+		"mobilenet_v3_large": "features/features.16/features.16.2/HardSwish_output_0",
+		"convnext_tiny":      "features/features.7/features.7.2/Add_output_0",
 	}
-	names := []string{"resnet18", "efficientnet_b0", "densenet121"}
+	names := []string{"resnet18", "efficientnet_b0", "densenet121", "mobilenet_v3_large", "convnext_tiny"}
 	dir := torchvisionONNX(t, names...)
 	backend := newTestBackend(t)
 	for _, n := range names {
@@ -97,6 +106,32 @@ func TestDefaultLayerTorchvision(t *testing.T) {
 			if tp.Name == got && (len(tp.Shape) != 4 || tp.Shape[2] != 7 || tp.Shape[3] != 7) {
 				t.Errorf("%s: default layer %s has shape %v, want [1 C 7 7]", n, got, tp.Shape)
 			}
+		}
+	}
+}
+
+// TestDefaultLayerArchSweep checks the default layer on the architecture sweep's models
+// (archsweep_test.go), whose exporter names pytorch-grad-cam's recommended target layer's
+// output "target": for the CNNs the default is that tensor; a ViT, whose scores come from
+// tokens, has none and says so.
+func TestDefaultLayerArchSweep(t *testing.T) {
+	dir := archSweepDir(t)
+	backend := newTestBackend(t)
+	for _, arch := range []string{"resnet50", "densenet121", "mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0",
+		"convnext_tiny", "regnet_y_400mf", "googlenet", "inception_v3", "shufflenet_v2_x1_0", "mnasnet1_0", "vgg11_bn", "vit"} {
+		m, err := LoadONNX(filepath.Join(dir, arch, "model.onnx"))
+		if err != nil {
+			t.Errorf("%s: %v", arch, err)
+			continue
+		}
+		got, err := m.DefaultLayer(backend)
+		switch {
+		case arch == "vit":
+			if err == nil || !strings.Contains(err.Error(), "computed from tokens") {
+				t.Errorf("vit: default %q, error %v; want the tokens error", got, err)
+			}
+		case err != nil || got != "target":
+			t.Errorf("%s: default layer %q, %v; want target (pytorch-grad-cam's layer)", arch, got, err)
 		}
 	}
 }
