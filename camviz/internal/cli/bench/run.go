@@ -146,6 +146,13 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 	rep.Rows = append(rep.Rows, ov)
 	step("overlay")
 
+	soak, err := soakRows(opts.Soak, backend)
+	if err != nil {
+		return nil, err
+	}
+	rep.Rows = append(rep.Rows, soak...)
+	step(fmt.Sprintf("soak (%d Explain calls)", opts.Soak))
+
 	if opts.Torch {
 		fwd, ok1 := rep.find("resnet/b1/forward")
 		gc, ok2 := rep.find("resnet/b1/gradcam")
