@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # camviz's full check, the README's test command and what CI runs: gofmt, go vet,
-# go test, the Beam pipeline's module (examples/beam) and its equality with the
-# evaluate command, then (re)registers the camviz Jupyter kernel for this checkout and
+# go test, go test -race on the packages with concurrency (about 4 min on 2 busy cores),
+# every fuzz target for FUZZTIME (default 30s each, scripts/fuzz.sh), the Beam
+# pipeline's module (examples/beam) and its equality with camviz evaluate, then
+# (re)registers the camviz Jupyter kernel for this checkout and
 # executes every notebook headlessly with it, and a self-check that the notebook
 # runner rejects a broken one. Needs Debian's Jupyter packages (.ci/run installs
 # them; the kernel installer names the apt command when they are missing).
@@ -42,7 +44,7 @@ bash scripts/fuzz.sh
 step "examples/beam (its own Go module, Apache Beam's Go SDK): go vet, go test"
 (cd examples/beam && go vet ./... && go test ./...)
 
-step "Beam pipeline vs the evaluate command on 300 miniature WSOL images: the same table.csv"
+step "Beam pipeline vs camviz evaluate on 300 miniature WSOL images: the same table.csv"
 bash scripts/beam-check.sh 300 CAM,GradCAM
 
 step "camviz Jupyter kernel for this checkout: go run ./kernels/install"
