@@ -44,6 +44,14 @@ type Config struct {
 	// [Result.GuidedGradCAM] available. The model must use camviz.ReLU.
 	GuidedBackprop bool
 
+	// Finer configures FinerCAM's comparison (α and the ranks of the compared classes).
+	Finer FinerOptions
+	// RandomSeed seeds RandomCAM's weights (the same seed gives the same weights).
+	RandomSeed int64
+	// KPCA configures KPCA-CAM's kernel (scikit-learn's names and defaults; the zero value
+	// is pytorch-grad-cam's sigmoid kernel with γ = 1/channels).
+	KPCA KPCAOptions
+
 	// ChunkSize is the number of perturbed forward passes that Score-CAM and Ablation-CAM
 	// evaluate together (their B·K passes run in fixed-size chunks inside the graph, one
 	// chunk after the other). 0 chooses the largest chunk that fits MemoryBudget;

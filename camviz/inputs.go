@@ -134,3 +134,18 @@ func (in *Inputs) PassesFromLayer(passes int) (chunk int, score ScoreFn, err err
 		return ctx.target.rescore(logits, gatherRows(ctx.classes, examples))
 	}, nil
 }
+
+// GradientAt returns ∂(Σ_batch score)/∂A at the layer, channels-last [batch, h, w, K], for
+// a score the method builds itself from Logits (Needs.OwnScores; FinerCAM's comparison
+// target). It is another backward pass, from that score down to the layer only.
+func (in *Inputs) GradientAt(score *graph.Node) (*graph.Node, error) {
+	if in.tap == nil {
+		return nil, fmt.Errorf("GradientAt needs a layer (a whole-model method has none)")
+	}
+	if score.Rank() != 1 || score.Shape().Dimensions[0] != in.tap.Shape().Dimensions[0] {
+		return nil, fmt.Errorf("GradientAt: score has shape %v; want one value per example, [%d]",
+			score.Shape().Dimensions, in.tap.Shape().Dimensions[0])
+	}
+	in.ctx.fwd.backward = true
+	return in.layout.toGrid(ScoreGradient(score, in.tap)[0]), nil
+}

@@ -34,6 +34,9 @@ type Needs struct {
 	// HessianVector asks for second-order terms: [Inputs.HessianVector] then returns
 	// Hessian-vector products of the score at the layer. It implies TapGradients.
 	HessianVector bool
+	// OwnScores means the method builds its own scores from the logits (FinerCAM) and takes
+	// their gradient at the layer with [Inputs.GradientAt].
+	OwnScores bool
 	// Perturbation means the method re-runs the model on perturbed copies of the input
 	// ([Inputs.PassesFromInput]) or of the layer's activations ([Inputs.PassesFromLayer]),
 	// chunked under Config.MemoryBudget.
@@ -49,6 +52,7 @@ func (n Needs) union(o Needs) Needs {
 		InputGradient: n.InputGradient || o.InputGradient,
 		BiasGradients: n.BiasGradients || o.BiasGradients,
 		HessianVector: n.HessianVector || o.HessianVector,
+		OwnScores:     n.OwnScores || o.OwnScores,
 		Perturbation:  n.Perturbation || o.Perturbation,
 	}
 }

@@ -9,6 +9,8 @@
 //
 //	"" or "go"         pure-Go backend with fastconv (the default)
 //	"go:nofastconv"    pure-Go backend with its native ConvGeneral (for comparison)
+//	"go:parallelops"   pure-Go backend with fastconv and the Go backend's own op
+//	                   scheduling (for comparison; see GoConfig)
 //	"xla:cpu"          XLA through the PJRT CPU plugin
 //	"xla:cuda"         XLA through the PJRT CUDA plugin
 //	"xla:NAME[,OPTS]"  any PJRT plugin by name, with go-xla's options
@@ -32,11 +34,26 @@ import (
 	"github.com/gomlx/compute/gobackend"
 )
 
+// GoConfig is the configuration camviz gives the pure-Go backend: its ops run one
+// after the other, each using every core it can.
+//
+// Left to its default, the Go backend runs an execution's ops with up to
+// min(8, parallelism) executor goroutines, and parallelism defaults to
+// 2·GOMAXPROCS (it reports "parallelism=4" on 2 cores). The executors hold
+// worker-pool slots for the whole execution while they wait for ready ops, so a
+// matrix product, which fans out over the same pool, finds one slot free: on 2
+// cores every product of a ResNet-18 forward pass ran on one goroutine (counted
+// with runtime/trace: 60 products, 60 worker goroutines; with "ops_sequential"
+// 239, four per product), and the process used about one core. Op-level
+// parallelism buys little in a CNN, whose ops form a chain, and the products are
+// about 85% of its time. See docs/performance.md.
+const GoConfig = "ops_sequential"
+
 // EnvVar is the environment variable that selects the backend.
 const EnvVar = "GOMLX_BACKEND"
 
 // choices lists the accepted values of $GOMLX_BACKEND, for error messages.
-const choices = `"go" (default: pure Go + fastconv), "go:nofastconv", "xla:cpu", "xla:cuda", ` +
+const choices = `"go" (default: pure Go + fastconv), "go:nofastconv", "go:parallelops", "xla:cpu", "xla:cuda", ` +
 	`"xla:<plugin name>[,options]" or the path of a PJRT plugin file`
 
 // New returns the backend selected by $GOMLX_BACKEND (see the package
@@ -51,14 +68,18 @@ func NewFromConfig(config string) (compute.Backend, error) {
 	config = strings.TrimSpace(config)
 	name, rest, _ := strings.Cut(config, ":")
 	switch {
-	case config == "" || config == "go" || config == "go:fastconv":
-		b, err := gobackend.New("")
+	case config == "" || config == "go" || config == "go:fastconv" || config == "go:parallelops":
+		goConfig := GoConfig
+		if config == "go:parallelops" {
+			goConfig = ""
+		}
+		b, err := gobackend.New(goConfig)
 		if err != nil {
 			return nil, fmt.Errorf("backends: creating the pure-Go backend: %w", err)
 		}
 		return fastconv.Wrap(b), nil
 	case config == "go:nofastconv":
-		b, err := gobackend.New("")
+		b, err := gobackend.New(GoConfig)
 		if err != nil {
 			return nil, fmt.Errorf("backends: creating the pure-Go backend: %w", err)
 		}

@@ -84,6 +84,21 @@ type explainFlags struct {
 	format                          string // png, npy or both
 	batch                           int    // pictures per batch for a folder or glob
 	layout                          layoutFlags
+	targetSpec                      string  // --target KIND:ARGS
+	finerAlpha                      float64 // --finer-alpha
+	finerRanks                      string  // --finer-ranks
+	randomSeed                      int64   // --random-seed
+}
+
+// configure sets the method options given by flags on cfg.
+func (f *explainFlags) configure(cfg *camviz.Config) error {
+	ranks, err := parseRanks(f.finerRanks)
+	if err != nil {
+		return err
+	}
+	cfg.Finer = camviz.FinerOptions{Alpha: f.finerAlpha, Comparisons: ranks}
+	cfg.RandomSeed = f.randomSeed
+	return nil
 }
 
 // parseExplain parses and checks the flags of "camviz explain" (everything that needs
@@ -113,6 +128,10 @@ func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []c
 	addPictureFlags(fs, &f.input)
 	fs.StringVar(&f.format, "format", "both", "files per map: png (overlays), npy (arrays) or both")
 	fs.IntVar(&f.batch, "batch", 16, "pictures per batch with a folder or glob --input")
+	fs.StringVar(&f.targetSpec, "target", "", "what to explain, KIND:ARGS: "+targetUsage+" (default: --class or the predicted class)")
+	fs.Float64Var(&f.finerAlpha, "finer-alpha", 1, "FinerCAM: strength α of the comparison with similar classes")
+	fs.StringVar(&f.finerRanks, "finer-ranks", "1,2,3", "FinerCAM: ranks of the compared classes by logit closeness to the explained class (--class or predicted)")
+	fs.Int64Var(&f.randomSeed, "random-seed", 0, "RandomCAM: seed of the random channel weights")
 	f.layout.register(fs)
 	if err := fs.parse(args); err != nil {
 		return nil, nil, target, nil, err
@@ -146,6 +165,11 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 		}
 		target = camviz.ClassTarget(c)
 	}
+	if f.targetSpec != "" {
+		if target, err = parseTarget(f.targetSpec, m.ChannelsFirst); err != nil {
+			return usageError{err}
+		}
+	}
 	layerNote, err := f.defaultLayers(m)
 	if err != nil {
 		return err
@@ -178,16 +202,6 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, in.plan.String())
 	}
 	fmt.Fprintf(stdout, "layers: %s%s\n", strings.Join(f.layers, ", "), layerNote)
-	// newExplainer explains layers with methods, each layer in its layout (tokens,
-	// channels-last blocks; --tokens, --drop-tokens, --channels-last).
-	newExplainer := func(layers []string, methods ...camviz.Method) (*camviz.Explainer, error) {
-		cfg := m.Config(layers, methods...)
-		var err error
-		if cfg.LayerLayouts, err = f.layout.layouts(cfg.Layers); err != nil {
-			return nil, err
-		}
-		return camviz.NewExplainer(backend, m.Store, m.Fn, cfg)
-	}
 	folders, notes := layerFolders(f.layers)
 	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders, format: f.format,
 		classes: classes}
@@ -206,7 +220,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 				}
 			}
 			if len(camLayers) > 0 {
-				ex, err := newExplainer(camLayers, camviz.MethodCAM)
+				ex, err := f.explainer(backend, m, camLayers, camviz.MethodCAM)
 				if err != nil {
 					return usageError{err}
 				}
@@ -219,7 +233,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	for _, note := range notes {
 		fmt.Fprintln(stdout, note)
 	}
-	ex, err := newExplainer(f.layers, mainMethods...)
+	ex, err := f.explainer(backend, m, f.layers, mainMethods...)
 	if err != nil {
 		return usageError{err}
 	}
@@ -281,8 +295,21 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 	if i, err := strconv.Atoi(strings.TrimSpace(f.class)); f.classSet && err == nil && i < 0 {
 		return nil, target, nil, usagef("--class %d: give a class index ≥ 0 (leave --class out, or give --argmax, to explain the predicted class)", i)
 	}
+	if f.classSet && f.targetSpec != "" {
+		return nil, target, nil, usagef("--class and --target exclude each other (use --target class:C)")
+	}
 	// --class is resolved once the model and its labels are read (lookupClass).
 	target = camviz.ArgmaxTarget()
+	if f.targetSpec != "" {
+		// Checked here for its form; files and the model's layout are read in runExplain.
+		kind, _, _ := strings.Cut(f.targetSpec, ":")
+		if !slices.Contains([]string{"class", "softmax", "rest", "binary", "seg", "box", "similarity"}, strings.ToLower(kind)) {
+			return nil, target, nil, usagef("--target %q: unknown kind %q; forms: %s", f.targetSpec, kind, targetUsage)
+		}
+	}
+	if _, err := parseRanks(f.finerRanks); err != nil {
+		return nil, target, nil, usagef("%v", err)
+	}
 	if !(f.alpha >= 0 && f.alpha <= 1) {
 		return nil, target, nil, usagef("--alpha %v: want a value in [0, 1]", f.alpha)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/labels"
 	"github.com/camviz/camviz/camviz/models"
+	"github.com/gomlx/compute"
 )
 
 // pictureExts are the file extensions a folder or glob --input takes.
@@ -142,7 +143,7 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 				}
 			}
 			if len(camLayers) > 0 {
-				if camEx, err = m.Explainer(backend, camLayers, camviz.MethodCAM); err != nil {
+				if camEx, err = f.explainer(backend, m, camLayers, camviz.MethodCAM); err != nil {
 					return usageError{err}
 				}
 			}
@@ -151,7 +152,7 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 	for _, note := range notes {
 		fmt.Fprintln(stdout, note)
 	}
-	ex, err := m.Explainer(backend, f.layers, mainMethods...)
+	ex, err := f.explainer(backend, m, f.layers, mainMethods...)
 	if err != nil {
 		return usageError{err}
 	}
@@ -326,4 +327,19 @@ func writeManyIndex(f *explainFlags, rows []pictureRow, folders map[string]strin
 	}
 	b.WriteString("</table>\n<p>Maps: minmax(resize(minmax(relu(raw)))) as pytorch-grad-cam.</p>\n</body></html>\n")
 	return writeFileAtomic(filepath.Join(f.out, "index.html"), []byte(b.String()))
+}
+
+// explainer builds the Explainer of layers × methods with each layer in its layout
+// (--tokens, --drop-tokens, --channels-last) and the method options (--finer-alpha,
+// --finer-ranks, --random-seed), for runExplain and explainMany.
+func (f *explainFlags) explainer(backend compute.Backend, m *models.Model, layers []string, methods ...camviz.Method) (*camviz.Explainer, error) {
+	cfg := m.Config(layers, methods...)
+	if err := f.configure(&cfg); err != nil {
+		return nil, err
+	}
+	var err error
+	if cfg.LayerLayouts, err = f.layout.layouts(cfg.Layers); err != nil {
+		return nil, err
+	}
+	return camviz.NewExplainer(backend, m.Store, m.Fn, cfg)
 }

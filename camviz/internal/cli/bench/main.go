@@ -11,7 +11,8 @@
 //
 //	camviz bench [-quick] [-md table.md]
 //
-// -quick is a smoke run (under a minute: batch 1, 3 repetitions, no Score-CAM);
+// -quick is a smoke run (under a minute: batch 1, 3 repetitions, no Score-CAM,
+// 50 images instead of 1000 in the throughput row);
 // -torch also runs ResNet-18 forward and Grad-CAM with Debian's python3-torch
 // (apt-get install python3-torch) and prints the ratios measured in the same
 // run; -cpuprofile FILE writes a CPU profile of the whole run. The backend is
@@ -40,14 +41,17 @@ type options struct {
 	Spec      models.Spec // the ResNet
 	Convs     []convShape
 	ScoreCAM  bool
-	Torch     bool
-	MD        string // Markdown output file
-	Profile   string // CPU profile file
+	// Throughput is the number of images the end-to-end pipeline row explains (0 skips it).
+	Throughput int
+	Torch      bool
+	MD         string // Markdown output file
+	Profile    string // CPU profile file
+	Soak       int    // Explain calls of the soak rows (soak.go); 0 skips them
 }
 
 func defaultOptions() options {
 	return options{Reps: 7, Warmup: 2, ScoreReps: 1, Batches: []int{1, 8}, Spec: models.ResNet18Spec(1000, 224),
-		Convs: resnetConvs, ScoreCAM: true}
+		Convs: resnetConvs, ScoreCAM: true, Throughput: 1000}
 }
 
 func parseBatches(s string) ([]int, error) {
@@ -77,9 +81,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	batches := fs.String("batches", "1,8", "ResNet-18 batch sizes, comma separated")
 	size := fs.Int("size", 224, "ResNet-18 image size")
 	fs.BoolVar(&opts.ScoreCAM, "scorecam", true, "measure Score-CAM (batch 1)")
+	fs.IntVar(&opts.Throughput, "throughput", opts.Throughput,
+		"images for the end-to-end row (decode PNG → resize → Grad-CAM → overlay → PNG, stages overlapped); 0 skips it")
 	fs.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
 	fs.StringVar(&opts.MD, "md", "", "also write the table as Markdown to this file")
 	fs.StringVar(&opts.Profile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.IntVar(&opts.Soak, "soak", 1000, "Explain calls on one Explainer for the soak rows (RSS every 100 calls); 0 skips them")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -113,6 +120,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if !set["scorecam"] {
 			opts.ScoreCAM = false
 		}
+		if !set["soak"] {
+			opts.Soak = 200
+		}
+		if !set["throughput"] {
+			opts.Throughput = 50
+		}
+	}
+	if opts.Throughput < 0 {
+		return fail(stderr, fmt.Errorf("-throughput %d: want a number of images, or 0 to skip the row", opts.Throughput))
 	}
 	if opts.Reps < 1 || opts.Warmup < 0 || opts.ScoreReps < 1 {
 		return fail(stderr, fmt.Errorf("-reps %d, -warmup %d, -score-reps %d: want at least 1, 0 and 1", opts.Reps, opts.Warmup, opts.ScoreReps))

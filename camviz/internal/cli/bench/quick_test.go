@@ -18,7 +18,7 @@ import (
 func TestQuickRun(t *testing.T) {
 	md := filepath.Join(t.TempDir(), "table.md")
 	opts := options{Quick: true, Reps: 2, Warmup: 1, ScoreReps: 1, Batches: []int{1, 2}, Spec: tinyResNet18(),
-		ScoreCAM: true, MD: md, Convs: []convShape{
+		ScoreCAM: true, Throughput: 3, MD: md, Convs: []convShape{
 			{Name: "stem 7×7/2", Batch: 1, Size: 16, Cin: 3, Cout: 4, K: 7, Stride: 2, Pad: 3},
 			{Name: "3×3 @8", Batch: 1, Size: 8, Cin: 8, Cout: 8, K: 3, Stride: 1, Pad: 1},
 		}}
@@ -37,7 +37,9 @@ func TestQuickRun(t *testing.T) {
 			want = append(want, "resnet/"+b+"/"+k)
 		}
 	}
-	want = append(want, "resnet/b1/scorecam", "resnet/b1/scorecam-chunk4", "overlay", "rss/whole run")
+	want = append(want, "resnet/b1/scorecam", "resnet/b1/scorecam-256MiB", "resnet/b1/scorecam-rss-1024MiB",
+		"resnet/b1/scorecam-rss-256MiB", "throughput/pipeline", "throughput/ratio",
+		"overlay", "rss/whole run")
 	for _, id := range want {
 		r, ok := rep.find(id)
 		if !ok {
@@ -61,7 +63,8 @@ func TestQuickRun(t *testing.T) {
 		"resnet/b1/ratio-gradcam-forward": "forward 20, Grad-CAM 20",
 		"resnet/b1/ratio-blocks-one":      "54 built = 20 forward + 34 backward",
 		"resnet/b1/scorecam":              "16 passes", // one per channel of layer4.1
-		"resnet/b1/scorecam-chunk4":       "16 passes in 4 chunks of 4",
+		"resnet/b1/scorecam-256MiB":       "16 passes in 1 chunks of 16",
+		"resnet/b1/scorecam-rss-256MiB":   "measured/estimated",
 	}
 	for id, n := range notes {
 		if r, _ := rep.find(id); !strings.Contains(r.Note, n) {

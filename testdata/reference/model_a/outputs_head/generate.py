@@ -77,7 +77,9 @@ def targets_for(tag):
 
 
 def main():
+    np.random.seed(0)  # ARPACK's start vector (KernelPCA, random_state=None) comes from here
     model = load_model()
+    model64 = load_model().double()
     x1 = torch.from_numpy(np.load(os.path.join(MODEL, "input_nchw.npy")))
     x2 = torch.from_numpy(np.load(os.path.join(MODEL, "input_b2_nchw.npy")))
     runs = [("relu3", "relu3", x1, ["cls3", "argmax", "softmax3"]),
@@ -109,6 +111,55 @@ def main():
             final = cam(x.clone(), targets_for(tag))
             save(out_dir, f"FullGrad_{tag}_raw", raws[0][:, 0])
             save(out_dir, f"FullGrad_{tag}_final", final)
+            # The same library code on the model and input in float64 (see README.md: the
+            # float32 run is ill-conditioned where a bias term's channel has one live position).
+            cam = pgc.FullGrad(model64, [])
+            raws = record(cam, "compute_cam_per_layer")
+            final = cam(x.clone().double(), targets_for(tag))
+            save(out_dir, f"FullGrad_{tag}_raw64", raws[0][:, 0])
+            save(out_dir, f"FullGrad_{tag}_final64", final)
+    # FinerCAM over Grad-CAM (its default base): main class = argmax or target_idx, compared
+    # with the classes of ranks 1, 2, 3 by |logit − main logit|, α = 1; and ranks [1, 2], α = 0.5.
+    finer_runs = [("relu3", x1, "argmax", {}), ("relu3", x1, "idx3", {"target_idx": 3}),
+                  ("relu3", x1, "idx3_r12_a05", {"target_idx": 3, "comparison_categories": [1, 2], "alpha": 0.5}),
+                  ("relu2", x1, "argmax", {}), ("relu3_batch2", x2, "argmax", {})]
+    for out_dir, x, tag, kwargs in finer_runs:
+        layer = getattr(model, "relu2" if out_dir == "relu2" else "relu3")
+        cam = pgc.FinerCAM(model, [layer])
+        raws = record(cam.base_cam, "get_cam_image")
+        weights = record(cam.base_cam, "get_cam_weights")
+        final = cam(x.clone(), None, **kwargs)
+        save(out_dir, f"FinerCAM_{tag}_raw", raws[0])
+        save(out_dir, f"FinerCAM_{tag}_weights", weights[0])
+        save(out_dir, f"FinerCAM_{tag}_final", final)
+    # RefineCAM: the product of the base method's per-layer finals, min-max scaled.
+    for tag in ["cls3", "argmax"]:
+        for base_name, base in [("GradCAMPlusPlus", pgc.GradCAMPlusPlus), ("GradCAM", pgc.GradCAM)]:
+            cam = pgc.RefineCAM(model, [model.relu2, model.relu3], base_method=base)
+            save("relu2+relu3", f"RefineCAM_{base_name}_{tag}_final", cam(x1.clone(), targets_for(tag)))
+    cam = pgc.RefineCAM(model, [model.relu2, model.relu3])
+    save("relu2+relu3_batch2", "RefineCAM_GradCAMPlusPlus_cls3_cls5_final", cam(x2.clone(), targets_for("cls3_cls5")))
+    # Targets: ReST (class 3) and cosine similarity of the logits with a fixed 10-d
+    # "concept" e_j = sin(j + 1), explained with Grad-CAM at relu3.
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputReST
+
+    class Similarity:
+        def __init__(self, e):
+            self.e = e
+
+        def __call__(self, out):
+            return torch.nn.CosineSimilarity(dim=0)(out, self.e)
+    concept = torch.sin(torch.arange(10, dtype=torch.float32) + 1)
+    for tag, tgt, x in [("rest3", [ClassifierOutputReST(3)], x1), ("similarity", [Similarity(concept)], x1),
+                        ("rest3_rest5", [ClassifierOutputReST(3), ClassifierOutputReST(5)], x2)]:
+        cam = pgc.GradCAM(model, [model.relu3])
+        raws = record(cam, "get_cam_image")
+        weights = record(cam, "get_cam_weights")
+        final = cam(x.clone(), tgt)
+        out_dir = "relu3_batch2" if x is x2 else "relu3"
+        save(out_dir, f"GradCAM_{tag}_raw", raws[0])
+        save(out_dir, f"GradCAM_{tag}_weights", weights[0])
+        save(out_dir, f"GradCAM_{tag}_final", final)
     # Sobel baseline on a uint8 RGB rendering of the input: v = clip(round(127.5·(x+1)), 0, 255).
     img = np.uint8(np.clip(np.round(127.5 * (x1[0].numpy().transpose(1, 2, 0) + 1)), 0, 255))
     save("sobel", "image_uint8_as_float", img)

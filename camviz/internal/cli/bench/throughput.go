@@ -1,0 +1,218 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"time"
+
+	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/datasets"
+	"github.com/camviz/camviz/camviz/heatmap"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// goalThroughput: the pipeline keeps the model busy, at least 0.9× the
+// forward-only rate.
+var goalThroughput = &goal{Limit: 0.9}
+
+// throughputSources is how many distinct PNG files the pipeline cycles through
+// (encoded once, before timing; decoding costs the same for each).
+const throughputSources = 16
+
+// decoded is one input of the pipeline after decoding and resizing.
+type decoded struct {
+	pix []float32 // H×W×3 in [0, 1]
+	err error
+}
+
+// explained is one Grad-CAM map with its picture, on its way to the encoder.
+type explained struct {
+	pix []float32
+	m   *heatmap.Map
+}
+
+// sourcePNGs encodes throughputSources textured pictures of 8/7 the model's
+// input size (so that every image is resized, as a 256² photograph is for a
+// 224² model), shifted so that they differ.
+func sourcePNGs(h, w int) ([][]byte, error) {
+	sh, sw := h*8/7, w*8/7
+	base := texturedImage(max(sh, sw) + throughputSources)
+	var out [][]byte
+	for i := range throughputSources {
+		sub := base.SubImage(image.Rect(i, i, i+sw, i+sh))
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, sub); err != nil {
+			return nil, err
+		}
+		out = append(out, buf.Bytes())
+	}
+	return out, nil
+}
+
+// decodeResize is the pipeline's first stage: PNG bytes to an h×w×3 float32 image.
+func decodeResize(b []byte, h, w int) ([]float32, error) {
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	pix, ih, iw := datasets.FromImage(img)
+	return datasets.ResizeBilinear(pix, ih, iw, 3, h, w)
+}
+
+// overlayEncode is the last stage: the map over its picture (Jet, alpha 0.5),
+// encoded as PNG into buf; it returns the PNG's size.
+func overlayEncode(buf *bytes.Buffer, e explained, h, w int) (int, error) {
+	img, err := heatmap.ImageFromHWC(h, w, 3, e.pix, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	out, err := heatmap.Overlay(img, e.m, heatmap.Jet, 0.5)
+	if err != nil {
+		return 0, err
+	}
+	buf.Reset()
+	if err := heatmap.EncodePNG(buf, out); err != nil {
+		return 0, err
+	}
+	return buf.Len(), nil
+}
+
+// explainPipeline explains n images end to end — decode PNG → resize → Grad-CAM
+// at layer (batch 1) → overlay → PNG — as three goroutine stages joined by
+// buffered channels, so that decoding and encoding overlap with the model. It
+// returns the wall time and the bytes of PNG written.
+func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h, w int) (time.Duration, int64, error) {
+	start := time.Now()
+	in := make(chan decoded, 4)
+	go func() {
+		defer close(in)
+		for i := range n {
+			pix, err := decodeResize(sources[i%len(sources)], h, w)
+			in <- decoded{pix, err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	out := make(chan explained, 4)
+	done := make(chan error, 1)
+	var written int64
+	go func() {
+		var buf bytes.Buffer
+		var firstErr error
+		for e := range out {
+			if firstErr != nil {
+				continue // drain
+			}
+			nb, err := overlayEncode(&buf, e, h, w)
+			written += int64(nb)
+			firstErr = err
+		}
+		done <- firstErr
+	}()
+	var err error
+	for d := range in {
+		if err = d.err; err != nil {
+			break
+		}
+		var r *camviz.Result
+		r, err = ex.Explain(tensors.FromFlatDataAndDimensions(d.pix, 1, h, w, 3), camviz.ArgmaxTarget())
+		if err != nil {
+			break
+		}
+		var maps []*heatmap.Map
+		if maps, err = r.Final(layer, camviz.MethodGradCAM); err != nil {
+			break
+		}
+		out <- explained{d.pix, maps[0]}
+	}
+	close(out)
+	for range in { // let the decoder finish after an error
+	}
+	if encErr := <-done; err == nil {
+		err = encErr
+	}
+	return time.Since(start), written, err
+}
+
+// throughputRows measures the pipeline on opts.Throughput images, and the
+// forward pass alone on as many images (half before the pipeline and half
+// after, so that a change of load on a shared machine weighs on both alike).
+func (b *resnetBench) throughputRows() ([]row, error) {
+	n := b.opts.Throughput
+	s := b.opts.Spec.InputSize
+	h, w := s[0], s[1]
+	sec := "Throughput: explain images end to end, " + b.section(1)
+	pipeRow := row{ID: "throughput/pipeline", Section: sec, Unit: "images/s",
+		Name: fmt.Sprintf("%d PNGs: decode → resize → Grad-CAM at %s → overlay → PNG", n, b.last)}
+	ratioRow := row{ID: "throughput/ratio", Section: sec, Unit: "x", Goal: goalThroughput,
+		Name: "pipeline rate / forward-only rate"}
+	if n <= 0 {
+		for _, r := range []*row{&pipeRow, &ratioRow} {
+			r.Value, r.Note = nan(), "skipped (-throughput 0)"
+		}
+		return []row{pipeRow, ratioRow}, nil
+	}
+	sources, err := sourcePNGs(h, w)
+	if err != nil {
+		return nil, err
+	}
+	ex, err := b.m.Explainer(b.backend, []string{b.last}, camviz.MethodGradCAM)
+	if err != nil {
+		return nil, err
+	}
+	fwd, err := model.NewExec(b.backend, b.m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return b.m.Fn(scope, x)
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer fwd.Finalize()
+	img := randomTensor(b.rng, 1, h, w, 3)
+	forward := func(k int) (time.Duration, error) {
+		start := time.Now()
+		for range k {
+			out, err := fwd.Exec(img)
+			for _, t := range out {
+				t.FinalizeAll()
+			}
+			if err != nil {
+				return 0, err
+			}
+		}
+		return time.Since(start), nil
+	}
+	// Warm up both (compilation, buffer pools).
+	if _, err := forward(2); err != nil {
+		return nil, err
+	}
+	if _, _, err := explainPipeline(ex, b.last, sources, 2, h, w); err != nil {
+		return nil, fmt.Errorf("throughput pipeline: %w", err)
+	}
+	f1, err := forward(n / 2)
+	if err != nil {
+		return nil, err
+	}
+	c0 := cpuTime()
+	pipe, written, err := explainPipeline(ex, b.last, sources, n, h, w)
+	cpu := cpuTime() - c0
+	if err != nil {
+		return nil, fmt.Errorf("throughput pipeline: %w", err)
+	}
+	f2, err := forward(n - n/2)
+	if err != nil {
+		return nil, err
+	}
+	fwdRate := float64(n) / (f1 + f2).Seconds()
+	pipeRow.Value = float64(n) / pipe.Seconds()
+	pipeRow.CPU = ms(cpu) / float64(n)
+	pipeRow.Note = fmt.Sprintf("%.1f s for %d images, %.1f MB of PNG written; forward only: %.1f images/s (%.1f ms each)",
+		pipe.Seconds(), n, float64(written)/1e6, fwdRate, 1000/fwdRate)
+	ratioRow.Value = pipeRow.Value / fwdRate
+	ratioRow.Note = "forward-only rate measured on as many images, half before and half after the pipeline"
+	return []row{pipeRow, ratioRow}, nil
+}
