@@ -125,6 +125,30 @@ func TestExplainImageNetPicture(t *testing.T) {
 		t.Errorf("--class Tabby: stdout does not explain tabby (281):\n%s", stdout)
 	}
 
+	// A folder of pictures: every picture gets the lines and its top-5.
+	folder := t.TempDir()
+	data, err := os.ReadFile(pic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.png", "b.png"} {
+		if err := os.WriteFile(filepath.Join(folder, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr = runCLI(t, "explain", "--model", model, "--input", folder, "--preset", "imagenet", "--class", "tabby",
+		"--out", t.TempDir())
+	if code != 0 {
+		t.Fatalf("folder: exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(stdout, "; explained tabby (281)\n"); n != 2 || !strings.Contains(stdout, "labels: ImageNet-1k") ||
+		!strings.Contains(stdout, "preprocessing: 64×64 (fixed by the model), RGB (--preset imagenet)") {
+		t.Errorf("folder: %d pictures explained as tabby, want 2:\n%s", n, stdout)
+	}
+	for _, m := range topLine.FindAllStringSubmatch(stdout, -1) {
+		checkTop5(t, "folder", "  top-5 softmax: "+m[1]+"\n", expected["imagenet"].Top5, expected["imagenet"].Probs)
+	}
+
 	// The same network ending in Softmax: the Softmax's input is the score, so the top-5
 	// and its probabilities are the same.
 	code, stdout, stderr = runCLI(t, "explain", "--model", filepath.Join(dir, "tiny1000_softmax.onnx"), "--input", pic,
