@@ -100,7 +100,7 @@ func TestExplainImageNetPicture(t *testing.T) {
 		"scores: logits [1 1000] (graph output)\n",
 		"preprocessing: 64×64 (fixed by the model), RGB (--preset imagenet), range 0-1 (--preset imagenet), " +
 			"mean [0.485 0.456 0.406] (--preset imagenet), std [0.229 0.224 0.225] (--preset imagenet)\n",
-		"layers: 4/Relu_output_0 (default: the last activation with spatial extent before the global pooling; --layer to choose)\n",
+		"layers: 4/Relu_output_0 (default: the last feature map before the global pooling, or a transformer's last attention input; --layer to choose)\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("imagenet preset: no line %q in\n%s", want, stdout)
