@@ -41,8 +41,10 @@ go test -race -gcflags=all=-d=checkptr=0 ./camviz ./camviz/nb ./camviz/evaluate 
 step "fuzzing: scripts/fuzz.sh (each target ${FUZZTIME:-30s})"
 bash scripts/fuzz.sh
 
-step "examples/beam (its own Go module, Apache Beam's Go SDK): go vet, go test"
-(cd examples/beam && go vet ./... && go test ./...)
+# examples/beam requires camviz through a replace directive: when camviz gains a
+# dependency, its go.mod/go.sum need `cd examples/beam && go mod tidy`; tidy -diff says so.
+step "examples/beam (its own Go module, Apache Beam's Go SDK): go mod tidy -diff, go vet, go test"
+(cd examples/beam && go mod tidy -diff && go vet ./... && go test ./...)
 
 step "Beam pipeline vs camviz evaluate on 300 miniature WSOL images: the same table.csv"
 bash scripts/beam-check.sh 300 CAM,GradCAM
