@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # camviz's full check, the README's test command and what CI runs: gofmt, go vet,
-# go test, then (re)registers the camviz Jupyter kernel for this checkout and
+# go test, go test -race on the packages with concurrency (about 4 min on 2 busy cores),
+# every fuzz target for FUZZTIME (default 30s each, scripts/fuzz.sh), then (re)registers the camviz Jupyter kernel for this checkout and
 # executes every notebook headlessly with it, and a self-check that the notebook
 # runner rejects a broken one. Needs Debian's Jupyter packages (.ci/run installs
 # them; the kernel installer names the apt command when they are missing).
