@@ -147,5 +147,5 @@ func (in *Inputs) GradientAt(score *graph.Node) (*graph.Node, error) {
 			score.Shape().Dimensions, in.tap.Shape().Dimensions[0])
 	}
 	in.ctx.fwd.backward = true
-	return toChannelsLast(ScoreGradient(score, in.tap)[0], in.ctx.cfg.ChannelsFirst), nil
+	return in.layout.toGrid(ScoreGradient(score, in.tap)[0]), nil
 }
