@@ -112,15 +112,19 @@ func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node
 	}
 	firstID := lastNodeID(g)
 	logits := e.modelFn(scope, modelImages)
-	if logits.Rank() != 2 {
-		return nil, fmt.Errorf("camviz: the model returned shape %s; want logits [batch, numClasses]", logits.Shape())
+	if logits.Rank() != 2 && !target.anyOutput {
+		return nil, fmt.Errorf("camviz: the model returned shape %s; want logits [batch, numClasses] (or use a target "+
+			"for other outputs: SegmentationTarget, BoxScoreTarget, SimilarityTarget)", logits.Shape())
 	}
 	ctx := &buildContext{scope: scope, modelFn: e.modelFn, cfg: e.cfg, target: target, images: modelImages, layout: layout,
 		fwd: newForwardStats(g, firstID, lastNodeID(g), modelImages.Shape().Dimensions[0]), tapGrads: map[string]*graph.Node{}}
 	score, chosen := target.score(logits, modelClasses)
 	taps := collectTaps(g, graph.AliasScopeSeparator)
 	layout.taps = taps
-	layout.numClasses = logits.Shape().Dimensions[1]
+	layout.numClasses = 1
+	if logits.Rank() >= 2 {
+		layout.numClasses = logits.Shape().Dimensions[logits.Rank()-1]
+	}
 	byName := map[string]TapInfo{}
 	for _, t := range taps {
 		byName[t.Name] = t

@@ -14,6 +14,9 @@ type Target struct {
 	classes []int
 	fn      func(logits *graph.Node) *graph.Node
 	name    string
+	// anyOutput: the target scores model outputs of any shape (segmentation maps,
+	// detections, embeddings), not only logits [batch, numClasses].
+	anyOutput bool
 }
 
 type targetKind int
@@ -22,6 +25,7 @@ const (
 	targetArgmax targetKind = iota
 	targetClass
 	targetSoftmax
+	targetReST
 	targetFunc
 )
 
@@ -53,7 +57,7 @@ func (t Target) String() string { return t.name }
 // usesClasses reports whether the target selects a class per example (and so has a
 // class input and a meaningful class for CAM).
 func (t Target) usesClasses() bool {
-	return t.kind == targetClass || t.kind == targetSoftmax
+	return t.kind == targetClass || t.kind == targetSoftmax || t.kind == targetReST
 }
 
 // classesFor expands the target's classes to one per example and validates them.
@@ -94,7 +98,7 @@ func (t Target) score(logits, classes *graph.Node) (score, chosen *graph.Node) {
 	switch t.kind {
 	case targetArgmax:
 		chosen = graph.ConvertDType(graph.ArgMax(logits, -1), dtypes.Int32)
-	case targetClass, targetSoftmax:
+	case targetClass, targetSoftmax, targetReST:
 		chosen = classes
 	case targetFunc:
 		s := t.fn(logits)
@@ -106,10 +110,7 @@ func (t Target) score(logits, classes *graph.Node) (score, chosen *graph.Node) {
 		}
 		return s, nil
 	}
-	values := logits
-	if t.kind == targetSoftmax {
-		values = graph.Softmax(logits, -1)
-	}
+	values := t.classValues(logits)
 	oneHot := graph.OneHot(chosen, numClasses, logits.DType())
 	return graph.ReduceSum(graph.Mul(values, oneHot), -1), chosen
 }
@@ -124,10 +125,26 @@ func (t Target) rescore(logits, classes *graph.Node) *graph.Node {
 		s, _ := t.score(logits, nil)
 		return s
 	}
-	values := logits
-	if t.kind == targetSoftmax {
-		values = graph.Softmax(logits, -1)
-	}
+	values := t.classValues(logits)
 	oneHot := graph.OneHot(classes, logits.Shape().Dimensions[1], logits.DType())
 	return graph.ReduceSum(graph.Mul(values, oneHot), -1)
+}
+
+// classValues maps logits [batch, numClasses] to the per-class values a class target
+// picks from: the logits, their softmax, or ReST's 2·y_c − log Σ_j exp(y_j).
+func (t Target) classValues(logits *graph.Node) *graph.Node {
+	switch t.kind {
+	case targetSoftmax:
+		return graph.Softmax(logits, -1)
+	case targetReST:
+		return graph.Sub(graph.MulScalar(logits, 2), logSumExp(logits))
+	}
+	return logits
+}
+
+// logSumExp returns log Σ_j exp(x_j) over the last axis, kept as an axis of size 1,
+// computed stably as m + log Σ exp(x − m) with m the (constant) row maximum.
+func logSumExp(x *graph.Node) *graph.Node {
+	m := graph.StopGradient(graph.ReduceAndKeep(x, graph.ReduceMax, -1))
+	return graph.Add(m, graph.Log(graph.ReduceAndKeep(graph.Exp(graph.Sub(x, m)), graph.ReduceSum, -1)))
 }

@@ -139,6 +139,27 @@ def main():
             save("relu2+relu3", f"RefineCAM_{base_name}_{tag}_final", cam(x1.clone(), targets_for(tag)))
     cam = pgc.RefineCAM(model, [model.relu2, model.relu3])
     save("relu2+relu3_batch2", "RefineCAM_GradCAMPlusPlus_cls3_cls5_final", cam(x2.clone(), targets_for("cls3_cls5")))
+    # Targets: ReST (class 3) and cosine similarity of the logits with a fixed 10-d
+    # "concept" e_j = sin(j + 1), explained with Grad-CAM at relu3.
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputReST
+
+    class Similarity:
+        def __init__(self, e):
+            self.e = e
+
+        def __call__(self, out):
+            return torch.nn.CosineSimilarity(dim=0)(out, self.e)
+    concept = torch.sin(torch.arange(10, dtype=torch.float32) + 1)
+    for tag, tgt, x in [("rest3", [ClassifierOutputReST(3)], x1), ("similarity", [Similarity(concept)], x1),
+                        ("rest3_rest5", [ClassifierOutputReST(3), ClassifierOutputReST(5)], x2)]:
+        cam = pgc.GradCAM(model, [model.relu3])
+        raws = record(cam, "get_cam_image")
+        weights = record(cam, "get_cam_weights")
+        final = cam(x.clone(), tgt)
+        out_dir = "relu3_batch2" if x is x2 else "relu3"
+        save(out_dir, f"GradCAM_{tag}_raw", raws[0])
+        save(out_dir, f"GradCAM_{tag}_weights", weights[0])
+        save(out_dir, f"GradCAM_{tag}_final", final)
     # Sobel baseline on a uint8 RGB rendering of the input: v = clip(round(127.5·(x+1)), 0, 255).
     img = np.uint8(np.clip(np.round(127.5 * (x1[0].numpy().transpose(1, 2, 0) + 1)), 0, 255))
     save("sobel", "image_uint8_as_float", img)
