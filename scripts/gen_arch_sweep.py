@@ -123,6 +123,9 @@ ARCHS = {
     "mobilenet_v3_large": (lambda: tv.mobilenet_v3_large(weights=None), lambda m: m.features[-1], 128, "nchw"),
     "efficientnet_b0": (lambda: tv.efficientnet_b0(weights=None), lambda m: m.features[-1], 128, "nchw"),
     "convnext_tiny": (lambda: tv.convnext_tiny(weights=None), lambda m: m.features[-1], 128, "nchw"),
+    # The same ConvNeXt explained inside its last block, after the block's permute to
+    # channels-last: the LayerNorm output [N, h, w, C] (ConvNeXt in NHWC).
+    "convnext_tiny_nhwc": (lambda: tv.convnext_tiny(weights=None), lambda m: m.features[-1][-1].block[2], 128, "nhwc"),
     "regnet_y_400mf": (lambda: tv.regnet_y_400mf(weights=None), lambda m: m.trunk_output[-1], 128, "nchw"),
     "googlenet": (lambda: tv.googlenet(weights=None, aux_logits=False, init_weights=True),
                   lambda m: m.inception5b, 128, "nchw"),

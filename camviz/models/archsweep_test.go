@@ -163,8 +163,8 @@ func TestArchSweep(t *testing.T) {
 	if err := json.Unmarshal(data, &metas); err != nil {
 		t.Fatal(err)
 	}
-	if len(metas) < 15 {
-		t.Fatalf("the sweep has %d architectures, want 15", len(metas))
+	if len(metas) < 16 {
+		t.Fatalf("the sweep has %d architectures, want 16", len(metas))
 	}
 	backend := newTestBackend(t)
 	var rows []sweepRow
