@@ -1,0 +1,141 @@
+package camviz_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/internal/modela"
+	"github.com/camviz/camviz/camviz/npy"
+)
+
+// TestDeepFeatureFactorization checks DFF on model A's relu3 activations (the batch of
+// two) against pytorch-grad-cam HEAD. NMF's factors are not unique, so the factors are
+// not compared; what is: the fit (camviz's reconstruction error at most 0.1% above
+// scikit-learn's; measured: equal to 6 digits), non-negativity, the offset bookkeeping, and the deterministic parts of
+// the library (post-processing of given explanation maps, concept scores of given
+// concepts through the fc head) to 1e-4.
+func TestDeepFeatureFactorization(t *testing.T) {
+	var index map[string]float64
+	raw, err := os.ReadFile(filepath.Join(modela.Dir(), "outputs_head", "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anyIndex map[string]any
+	if err := json.Unmarshal(raw, &anyIndex); err != nil {
+		t.Fatal(err)
+	}
+	index = map[string]float64{}
+	for k, v := range anyIndex {
+		if f, ok := v.(float64); ok {
+			index[k] = f
+		}
+	}
+	a := readHead(t, "dff", "activations_relu3_b2_nchw.npy")
+	acts, dims, err := modela.NCHWToNHWC(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kernel := readFCKernel(t)
+	bias, err := npy.ReadFile(modela.Dir() + "/weights/fc.bias.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{2, 4} {
+		d, err := camviz.DeepFeatureFactorization(acts, dims, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := index[fmt.Sprintf("dff_k%d_reconstruction_error", k)]
+		t.Logf("k=%d: reconstruction error camviz %.6g, scikit-learn %.6g (data norm %.6g)", k, d.ReconstructionError, want, d.DataNorm)
+		if d.ReconstructionError > 1.001*want {
+			t.Errorf("k=%d: reconstruction error %.6g, more than 0.1%% above scikit-learn's %.6g", k, d.ReconstructionError, want)
+		}
+		if n := index[fmt.Sprintf("dff_k%d_data_norm", k)]; math.Abs(d.DataNorm-n) > 1e-5*n {
+			t.Errorf("k=%d: data norm %.7g, want %.7g (offset per channel)", k, d.DataNorm, n)
+		}
+		for i, v := range d.Explanations {
+			if v < 0 {
+				t.Fatalf("k=%d: explanation value %g < 0 at %d", k, v, i)
+			}
+		}
+		// Concepts − offset are W ≥ 0: each channel's concept values are ≥ its minimum.
+		for c := 0; c < dims[3]; c++ {
+			lo := float32(math.Inf(1))
+			for p := 0; p < len(acts)/dims[3]; p++ {
+				lo = min(lo, acts[p*dims[3]+c])
+			}
+			for j := 0; j < k; j++ {
+				if d.Concepts[c*k+j] < lo-1e-6 {
+					t.Fatalf("k=%d: concept %d channel %d is %g, below the channel's minimum %g", k, j, c, d.Concepts[c*k+j], lo)
+				}
+			}
+		}
+		maps, err := d.ExplanationMaps(32, 32)
+		if err != nil || len(maps) != 2 || len(maps[0]) != k {
+			t.Fatalf("k=%d: ExplanationMaps: %v", k, err)
+		}
+
+		// The library's deterministic steps, on its own factorization.
+		pgcRaw := readHead(t, "dff", fmt.Sprintf("DFF_k%d_explanations_raw.npy", k))
+		pgcMaps, err := camviz.DFFExplanationMaps(pgcRaw.Data, 2, k, 16, 16, 32, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flat []float32
+		for _, per := range pgcMaps {
+			flat = append(flat, flatten(per)...)
+		}
+		if e := maxAbsErr(flat, readHead(t, "dff", fmt.Sprintf("DFF_k%d_explanations.npy", k)).Data); e > 1e-4 {
+			t.Errorf("k=%d: processed explanations differ from the library's by %.3g", k, e)
+		}
+		concepts := readHead(t, "dff", fmt.Sprintf("DFF_k%d_concepts.npy", k))
+		scores, err := camviz.DFFScores(concepts.Data, k, kernel, bias.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := maxRelErr(scores, readHead(t, "dff", fmt.Sprintf("DFF_k%d_scores.npy", k)).Data); e > 1e-5 {
+			t.Errorf("k=%d: concept scores differ from the library's by %.3g (relative)", k, e)
+		}
+	}
+
+	// An exactly rank-2 non-negative matrix (whose channel minima are 0) is recovered.
+	dimsSyn := []int{1, 3, 4, 5}
+	syn := make([]float32, 3*4*5)
+	for p := 0; p < 12; p++ {
+		u, v := float64(p%4), float64(p/4)
+		for c := 0; c < 5; c++ {
+			syn[p*5+c] = float32(u*float64(c+1) + v*float64(5-c)) // 0 at p = 0: no offset
+		}
+	}
+	d, err := camviz.DeepFeatureFactorization(syn, dimsSyn, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.ReconstructionError > 1e-4*d.DataNorm {
+		t.Errorf("rank-2 data: reconstruction error %.3g of %.3g", d.ReconstructionError, d.DataNorm)
+	}
+	if _, err := camviz.DeepFeatureFactorization(syn, dimsSyn, 9); err == nil {
+		t.Error("more components than channels: want an error")
+	}
+}
+
+// readFCKernel returns model A's classifier as a dense kernel [64, 10].
+func readFCKernel(t *testing.T) []float32 {
+	fw, err := npy.ReadFile(modela.Dir() + "/weights/fc.weight.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, in := fw.Shape[0], fw.Shape[1]
+	k := make([]float32, in*out)
+	for o := 0; o < out; o++ {
+		for i := 0; i < in; i++ {
+			k[i*out+o] = fw.Data[o*in+i]
+		}
+	}
+	return k
+}
