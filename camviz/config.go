@@ -43,6 +43,10 @@ type Config struct {
 	// [ReLU]s are [GuidedReLU]s) and makes [Result.GuidedBackprop] and
 	// [Result.GuidedGradCAM] available. The model must use camviz.ReLU.
 	GuidedBackprop bool
+	// KeepActivations returns each explained layer's activations (channels-last, as the
+	// methods see them) in the Result ([Result.Activations]), e.g. for
+	// [DeepFeatureFactorization].
+	KeepActivations bool
 
 	// Finer configures FinerCAM's comparison (α and the ranks of the compared classes).
 	Finer FinerOptions

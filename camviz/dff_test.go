@@ -103,6 +103,20 @@ func TestDeepFeatureFactorization(t *testing.T) {
 		}
 	}
 
+	// The same factorization from an Explainer's activations (Config.KeepActivations).
+	res := explainWith(t, "input_b2_nchw.npy", camviz.Config{Layers: []string{"relu3"},
+		Methods: []camviz.Method{camviz.MethodGradCAM}, KeepActivations: true}, camviz.ArgmaxTarget())
+	got, gotDims, err := res.Activations("relu3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(gotDims) != fmt.Sprint(dims) || maxRelErr(got, acts) > 1e-5 {
+		t.Fatalf("Result.Activations: dims %v (want %v), max rel err %.3g against torch's", gotDims, dims, maxRelErr(got, acts))
+	}
+	if _, _, err := res.Activations("relu2"); err == nil {
+		t.Error("activations of a layer not explained: want an error")
+	}
+
 	// An exactly rank-2 non-negative matrix (whose channel minima are 0) is recovered.
 	dimsSyn := []int{1, 3, 4, 5}
 	syn := make([]float32, 3*4*5)
