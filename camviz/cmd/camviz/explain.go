@@ -76,6 +76,8 @@ type explainFlags struct {
 	finerAlpha                      float64 // --finer-alpha
 	finerRanks                      string  // --finer-ranks
 	randomSeed                      int64   // --random-seed
+	dff                             bool    // --method dff
+	components                      int     // --components (DFF)
 }
 
 // configure sets the method options given by flags on cfg.
@@ -86,6 +88,7 @@ func (f *explainFlags) configure(cfg *camviz.Config) error {
 	}
 	cfg.Finer = camviz.FinerOptions{Alpha: f.finerAlpha, Comparisons: ranks}
 	cfg.RandomSeed = f.randomSeed
+	cfg.KeepActivations = f.dff
 	return nil
 }
 
@@ -118,6 +121,7 @@ func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []c
 	fs.Float64Var(&f.finerAlpha, "finer-alpha", 1, "FinerCAM: strength α of the comparison with similar classes")
 	fs.StringVar(&f.finerRanks, "finer-ranks", "1,2,3", "FinerCAM: ranks of the compared classes by logit closeness to the explained class (--class or predicted)")
 	fs.Int64Var(&f.randomSeed, "random-seed", 0, "RandomCAM: seed of the random channel weights")
+	fs.IntVar(&f.components, "components", 5, "--method dff: number of concepts (NMF components) per layer")
 	f.layout.register(fs)
 	if err := fs.parse(args); err != nil {
 		return nil, nil, target, nil, err
@@ -155,6 +159,9 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if many, err := inputList(f.inputPath); err != nil || many != nil {
 		if err != nil {
 			return err
+		}
+		if f.dff {
+			return usagef("--method dff explains one input (an image or a .npy batch), not a folder or glob")
 		}
 		return explainMany(f, m, many, methods, target, cmap, stdout, stderr)
 	}
@@ -230,6 +237,11 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err := out.writeAll(f.layers, methods); err != nil {
 		return err
 	}
+	if f.dff {
+		if err := writeDFF(out, res, f.layers, f.components); err != nil {
+			return err
+		}
+	}
 	report(stdout, m, res, f.out)
 	return nil
 }
@@ -259,6 +271,10 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 	}
 	var methods []camviz.Method
 	for _, name := range f.methods {
+		if strings.EqualFold(name, "dff") {
+			f.dff = true // Deep Feature Factorization: not an Explainer method (see writeDFF)
+			continue
+		}
 		if strings.EqualFold(name, "all") {
 			f.all = true
 			methods = append(methods, camviz.Methods()...)
@@ -271,6 +287,9 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 		methods = append(methods, meth)
 	}
 	methods = dedup(methods)
+	if f.dff && f.components < 1 {
+		return nil, target, nil, usagef("--components %d: give at least 1 concept", f.components)
+	}
 	switch {
 	case f.classSet && f.argmax:
 		return nil, target, nil, usagef("--class and --argmax exclude each other")

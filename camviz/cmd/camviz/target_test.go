@@ -56,3 +56,42 @@ func TestExplainTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainDFF runs "camviz explain --method dff" on model A's ONNX export (batch of
+// two): the concepts [64, k] and the min-max scaled concept maps [2, k, 32, 32].
+func TestExplainDFF(t *testing.T) {
+	for _, extra := range [][]string{{"--method", "dff"}, {"--method", "dff", "--method", "gradcam"}} {
+		out := t.TempDir()
+		args := append([]string{"explain", "--model", modelA, "--input", filepath.Join(refDir, "input_b2_nchw.npy"),
+			"--layer", "target_activation", "--components", "3", "--out", out}, extra...)
+		code, _, stderr := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
+		}
+		dir := filepath.Join(out, safeName("target_activation"))
+		concepts := readArray(t, filepath.Join(dir, "DFF_concepts.npy"))
+		expl := readArray(t, filepath.Join(dir, "DFF_explanations.npy"))
+		if len(concepts.Shape) != 2 || concepts.Shape[0] != 64 || concepts.Shape[1] != 3 {
+			t.Errorf("concepts shape %v, want [64 3]", concepts.Shape)
+		}
+		if len(expl.Shape) != 4 || expl.Shape[0] != 2 || expl.Shape[1] != 3 || expl.Shape[2] != 32 || expl.Shape[3] != 32 {
+			t.Fatalf("explanations shape %v, want [2 3 32 32]", expl.Shape)
+		}
+		for i := 0; i < 6; i++ {
+			lo, hi := float32(1), float32(0)
+			for _, v := range expl.Data[i*1024 : (i+1)*1024] {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+			// min-max scaled at 16×16 (max 1), then bilinearly upsampled, which never samples a
+			// 16×16 centre exactly: the peak drops a little below 1.
+			if lo < 0 || hi > 1 || hi < 0.8 {
+				t.Errorf("map %d spans [%g, %g]; want min-max scaled to [0, 1] then resized", i, lo, hi)
+			}
+		}
+	}
+	code, _, stderr := runCLI(t, "explain", "--model", modelA, "--input", filepath.Join(refDir, "input_nchw.npy"),
+		"--layer", "target_activation", "--method", "dff", "--components", "0", "--out", t.TempDir())
+	if code == 0 || !strings.Contains(stderr, "components") {
+		t.Errorf("--components 0: exit %d, stderr %q", code, stderr)
+	}
+}
