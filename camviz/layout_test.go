@@ -45,10 +45,27 @@ func forwardTokens(scope *model.Scope, x *graph.Node) *graph.Node {
 	return graph.Add(graph.MatMul(pooled, w), graph.ExpandLeftToRank(b, 2))
 }
 
-// TestTokenLayer checks every method on a token layer against the same method on the
-// equivalent feature map, with the layout given and inferred (257 tokens on 32×32 images:
-// 1 class token + 16×16 is the only split with a square grid).
+// layerMethods is every registered method that explains a layer (not the whole model).
+func layerMethods(t *testing.T) []camviz.Method {
+	var out []camviz.Method
+	for _, m := range camviz.Methods() {
+		needs, err := camviz.MethodNeeds(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !needs.WholeModel {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestTokenLayer checks every layer method on a token layer against the same method on
+// the equivalent feature map, with the layout given and inferred (257 tokens on 32×32
+// images: 1 class token + 16×16 is the only split with a square grid).
 func TestTokenLayer(t *testing.T) {
+	methods := layerMethods(t)
+	t.Logf("%d layer methods: %v", len(methods), methods)
 	images, dims, err := modela.Input("input_b2_nchw.npy")
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +84,8 @@ func TestTokenLayer(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ex, err := camviz.NewExplainer(testBackend, store, forwardTokens, camviz.Config{
-				Layers: []string{"relu3", "tokens"}, Methods: familyMethods, ChunkSize: 40, LayerLayouts: tc.layout})
+				Layers: []string{"relu3", "tokens"}, Methods: methods, ChunkSize: 40, LayerLayouts: tc.layout,
+				CAMWeights: "/fc/weights"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +93,7 @@ func TestTokenLayer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, m := range familyMethods {
+			for _, m := range methods {
 				want, err := res.Raw("relu3", m)
 				if err != nil {
 					t.Fatal(err)
@@ -133,8 +151,8 @@ func forwardChannelsFirstWith(scope *model.Scope, x *graph.Node, nhwc func(*grap
 }
 
 // TestChannelsLastBlock explains a channels-last block inside a channels-first model,
-// with the layout given explicitly, and checks every method against the same activation
-// tapped channels-first.
+// with the layout given explicitly, and checks every layer method against the same
+// activation tapped channels-first.
 func TestChannelsLastBlock(t *testing.T) {
 	images, dims, err := modela.Input("input_b2_nchw.npy")
 	if err != nil {
@@ -145,8 +163,9 @@ func TestChannelsLastBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	methods := layerMethods(t)
 	ex, err := camviz.NewExplainer(testBackend, store, forwardChannelsLastBlock, camviz.Config{
-		Layers: []string{"relu3", "relu3_nhwc"}, Methods: familyMethods, ChunkSize: 40, ChannelsFirst: true,
+		Layers: []string{"relu3", "relu3_nhwc"}, Methods: methods, ChunkSize: 40, ChannelsFirst: true, CAMWeights: "/fc/weights",
 		LayerLayouts: map[string]camviz.LayerLayout{"relu3_nhwc": {Kind: camviz.LayoutChannelsLast}}})
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +174,7 @@ func TestChannelsLastBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range familyMethods {
+	for _, m := range methods {
 		want, _ := res.Raw("relu3", m)
 		got, err := res.Raw("relu3_nhwc", m)
 		if err != nil {

@@ -17,7 +17,7 @@ targets=(
 	"./camviz/npy FuzzRead"
 	"./camviz/datasets FuzzDecodeImage"
 	"./camviz/models FuzzLoadONNX"
-	"./examples/camviz FuzzArgs"
+	"./camviz/cmd/camviz FuzzArgs"
 	"./camviz/evaluate FuzzAccumulator"
 )
 for t in "${targets[@]}"; do

@@ -23,18 +23,21 @@ For every architecture it writes DIR/<arch>/:
                  aggregation step, applied to one layer)
   meta.json      arch, torch target layer, layout, image size, classes, token grid
 The target score is logits[b, classes[b]] (pytorch-grad-cam's ClassifierOutputTarget), with
-classes = [image 0's top class, image 1's second class] (in meta.json).
+classes (in meta.json) chosen from image 0's top class and image 1's second class down, the
+first whose map is well-conditioned (see choose_classes).
 
 Activations are mapped to [batch, K, h, w] as pytorch-grad-cam's reshape_transform does
 before Grad-CAM: ViT tokens drop the class token and are reshaped to h x w (channels
 last, then transposed), Swin's channels-last blocks are permuted to channels first.
 
-Weights are torchvision's own initialisation under torch.manual_seed, and then every
-BatchNorm gets non-trivial statistics and affine parameters (running mean N(0, 0.1),
-running var U(0.5, 1.5), weight U(0.8, 1.2), bias N(0, 0.1)), and every LayerNorm a
-non-trivial affine (weight U(0.8, 1.2), bias N(0, 0.05)), so that folding mistakes show.
-Models are small enough for CI: 128-pixel inputs except Swin (224, so that its last stage
-is the 7x7 window) and VGG11-BN (whose 4096-wide classifier would be 500 MB: its features
+Weights are torchvision's own initialisation under torch.manual_seed; every BatchNorm's
+running statistics are then calibrated on random images (see calibrate_batchnorm) and
+perturbed (mean + N(0, 0.1)·std, var · U(0.7, 1.4)), with random affine parameters
+(weight U(0.8, 1.2), bias N(0, 0.1)), and every LayerNorm gets a random affine (weight
+U(0.8, 1.2), bias N(0, 0.05)), so that the statistics are far from 0/1 and folding or
+layout mistakes show, while the deep layers' maps still depend on the image.
+Models are small enough for CI: 128-pixel inputs except Inception v3 (160, for a 3x3 map at
+Mixed_7c) and Swin (224, so that its last stage is the 7x7 window) and VGG11-BN (whose 4096-wide classifier would be 500 MB: its features
 are torchvision's, its classifier a 256-wide one of the same form on the 4x4 map).
 """
 import argparse
@@ -124,7 +127,7 @@ ARCHS = {
     "googlenet": (lambda: tv.googlenet(weights=None, aux_logits=False, init_weights=True),
                   lambda m: m.inception5b, 128, "nchw"),
     "inception_v3": (lambda: tv.inception_v3(weights=None, aux_logits=False, init_weights=True),
-                     lambda m: m.Mixed_7c, 128, "nchw"),
+                     lambda m: m.Mixed_7c, 160, "nchw"),
     "shufflenet_v2_x1_0": (lambda: tv.shufflenet_v2_x1_0(weights=None), lambda m: m.conv5, 128, "nchw"),
     "squeezenet1_1": (lambda: tv.squeezenet1_1(weights=None), lambda m: m.features[-1], 128, "nchw"),
     "mnasnet1_0": (lambda: tv.mnasnet1_0(weights=None), lambda m: m.layers[-1], 128, "nchw"),
@@ -132,6 +135,29 @@ ARCHS = {
     "swin_t": (lambda: tv.swin_t(weights=None), lambda m: m.features[-1][-1].norm1, 224, "nhwc"),
     "vit": (lambda: ViT(), lambda m: m.blocks[-1].norm1, 128, "tokens"),
 }
+
+
+def calibrate_batchnorm(model, size, gen, batches=4):
+    """Sets every BatchNorm's running statistics to those of the layer's input on a few
+    batches of N(0, 1) images (train-mode forward passes, cumulative averages), as training
+    would; with random weights and the default statistics (mean 0, var 1), or random ones,
+    the signal fades with depth until the deep layers' maps are flat and the same for
+    every image, which would make the Grad-CAM comparison vacuous. The layers' momentum
+    attributes are restored afterwards (they are exported, and the loader must cope)."""
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return
+    momenta = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            model(torch.randn(8, 3, size, size, generator=gen))
+    model.eval()
+    for m, mom in zip(bns, momenta):
+        m.momentum = mom
 
 
 def randomize_norms(model, gen):
@@ -144,8 +170,9 @@ def randomize_norms(model, gen):
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                m.running_mean.copy_(n(m.running_mean, 0.1))
-                m.running_var.copy_(u(m.running_var, 0.5, 1.5))
+                std = m.running_var.sqrt()
+                m.running_mean.add_(n(m.running_mean, 0.1) * std)
+                m.running_var.mul_(u(m.running_var, 0.7, 1.4))
                 if m.affine:
                     m.weight.copy_(u(m.weight, 0.8, 1.2))
                     m.bias.copy_(n(m.bias, 0.1))
@@ -180,6 +207,36 @@ def to_maps(a, layout):
     return a
 
 
+def choose_classes(logits, acts, layout, tries=20, min_spread=0.05):
+    """The class explained in each image: image 0 from its top class down, image 1 from
+    its second, the first whose Grad-CAM map is well-conditioned, i.e. whose relu(raw)
+    spans (max - min) at least min_spread of max |raw|. The final map is min-max normalised
+    relu(raw), so a float32 error e·max|raw| in raw becomes e / (that fraction) in the
+    final: a map with only a sliver above zero, or all positive and nearly flat, would test
+    float32 rounding, not camviz. (A fixed class is worse: behind SqueezeNet's final ReLU
+    its logit, and so its map, can be 0.) Returns the classes and each map's amplification
+    max|raw| / (max relu(raw) - min relu(raw))."""
+    order = logits.detach().argsort(dim=1, descending=True)
+    classes, condition = [], []
+    for b in range(logits.shape[0]):
+        best = None
+        for rank in range(b, min(b + tries, logits.shape[1])):
+            c = int(order[b, rank])
+            (g,) = torch.autograd.grad(logits[b, c], acts, retain_graph=True)
+            a, g = to_maps(acts.detach()[b:b + 1], layout), to_maps(g[b:b + 1], layout)
+            raw = (g.mean(dim=(2, 3), keepdim=True) * a).sum(dim=1)
+            r = torch.relu(raw)
+            spread, scale = float(r.max() - r.min()), float(raw.abs().max())
+            amp = scale / spread if spread > 0 else float("inf")
+            if best is None or amp < best[1]:
+                best = (c, amp)
+            if spread >= min_spread * scale:
+                break
+        classes.append(best[0])
+        condition.append(round(best[1], 2))
+    return classes, condition
+
+
 def minmax(x):
     lo = x.amin(dim=(1, 2), keepdim=True)
     x = x - lo
@@ -190,6 +247,7 @@ def export(name, out):
     ctor, layer_of, size, layout = ARCHS[name]
     torch.manual_seed(SEED)
     model = ctor().eval()
+    calibrate_batchnorm(model, size, torch.Generator().manual_seed(SEED + 3))
     randomize_norms(model, torch.Generator().manual_seed(SEED + 1))
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
@@ -209,10 +267,7 @@ def export(name, out):
     model64 = wrapped.double()
     x64 = x.double()
     logits, acts = model64(x64)
-    # Explain image 0's top class and image 1's second (a fixed class can have a zero
-    # logit, and so a zero map, behind SqueezeNet's final ReLU).
-    order = logits.detach().argsort(dim=1, descending=True)
-    classes = [int(order[0, 0]), int(order[1, 1])]
+    classes, condition = choose_classes(logits, acts, layout)
     score = logits[torch.arange(2), torch.tensor(classes)].sum()
     (grads,) = torch.autograd.grad(score, acts)
     a, g = to_maps(acts.detach(), layout), to_maps(grads, layout)
@@ -227,7 +282,7 @@ def export(name, out):
     np.save(os.path.join(d, "raw.npy"), raw.detach().numpy().astype(np.float32))
     np.save(os.path.join(d, "gradcam.npy"), final.detach().numpy().astype(np.float32))
     meta = {"arch": name, "layer": layer_path(model, layer_of(model)), "layout": layout, "size": size,
-            "classes": classes, "acts_shape": list(acts.shape), "map_shape": list(raw.shape),
+            "classes": classes, "amplification": condition, "acts_shape": list(acts.shape), "map_shape": list(raw.shape),
             "export_seconds": round(export_s, 2), "torch": torch.__version__, "torchvision": torchvision.__version__}
     if name == "vit":
         save_vit_weights(model, os.path.join(d, "weights"))

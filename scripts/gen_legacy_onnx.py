@@ -241,6 +241,17 @@ def evaluate(model, inputs, want):
             for c in range(x.shape[1]):
                 sq[:, c] = (x[:, max(0, c - lo):min(x.shape[1], c + hi + 1)] ** 2).sum(axis=1)
             out = x / (a.get("bias", 1.0) + a.get("alpha", 1e-4) / size * sq) ** a.get("beta", 0.75)
+        elif op == "LpPool":
+            # ONNX LpPool: (sum over the window of |x|^p)^(1/p), padding counted as zeros
+            _, k, st, _, pads = window_attrs(n, ins[0])
+            pv = a.get("p", 2)
+            xp = np.pad(np.abs(ins[0]) ** pv, [(0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])])
+            oh, ow = (xp.shape[2] - k[0]) // st[0] + 1, (xp.shape[3] - k[1]) // st[1] + 1
+            out = np.zeros(ins[0].shape[:2] + (oh, ow))
+            for i in range(oh):
+                for j in range(ow):
+                    out[:, :, i, j] = xp[:, :, i * st[0]:i * st[0] + k[0], j * st[1]:j * st[1] + k[1]].sum(axis=(2, 3))
+            out = out ** (1.0 / pv)
         elif op == "PRelu":
             out = np.where(ins[0] >= 0, ins[0], ins[1] * ins[0])
         elif op == "MatMul":
@@ -522,6 +533,34 @@ def main():
     ]
     inits = [init("extra", w(1, 1, 8, 8)), init("c1.w", w(2, 4, 3, 3)), init("shape", np.array([1, -1], np.int64))]
     save("batch_bound_opset13", nodes, inits, 13, [vi("scores", [1, 72])], "scores")
+
+    # 14. LpPool (not in onnx-gomlx; camviz lowers it): p = 2 with auto_pad SAME_UPPER and
+    #     stride 2, p = 3 with explicit pads.
+    nodes = [
+        helper.make_node("LpPool", ["image"], ["lp2"], name="lppool2", kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER"),
+        helper.make_node("LpPool", ["lp2"], ["lp3"], name="lppool3", kernel_shape=[2, 2], pads=[1, 0, 0, 1], p=3),
+        helper.make_node("Flatten", ["lp3"], ["scores"], name="flatten"),
+    ]
+    save("lppool_opset11", nodes, [], 11, [vi("scores", [1, None])], "scores", hw=(9, 8))
+
+    # 15. MaxPool and AveragePool without a strides attribute: ONNX's default is 1 (GoMLX's
+    #     pools default to the window size).
+    nodes = [
+        helper.make_node("MaxPool", ["image"], ["mp"], name="maxpool_no_strides", kernel_shape=[2, 2]),
+        helper.make_node("AveragePool", ["mp"], ["ap"], name="avgpool_no_strides", kernel_shape=[3, 2]),
+        helper.make_node("Flatten", ["ap"], ["scores"], name="flatten"),
+    ]
+    save("pool_default_strides_opset7", nodes, [], 7, [vi("scores", [1, None])], "scores", hw=(7, 6))
+
+    # 16. Upsample nearest by 3 and by 1.5 (opset 9): floor(x_out / scale) picks the source
+    #     pixel, which rounding would not.
+    nodes = [
+        helper.make_node("Upsample", ["image", "s3"], ["up3"], name="upsample_x3", mode="nearest"),
+        helper.make_node("Upsample", ["up3", "s15"], ["up15"], name="upsample_x1_5", mode="nearest"),
+        helper.make_node("Flatten", ["up15"], ["scores"], name="flatten"),
+    ]
+    inits = [init("s3", np.array([1, 1, 3, 3], np.float32)), init("s15", np.array([1, 1, 1.5, 1.5], np.float32))]
+    save("upsample_nearest_x3_opset9", nodes, inits, 9, [vi("scores", [1, None])], "scores", hw=(3, 2))
 
 
 if __name__ == "__main__":

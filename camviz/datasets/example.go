@@ -12,6 +12,25 @@ type Example struct {
 	Label int             // class index
 	Box   image.Rectangle // pixel box of the object, [Min, Max) half-open; the tight box of Mask
 	Mask  []bool          // H*W, row-major, true on object pixels
+	// Boxes, when set, are every ground-truth box of the image (several objects, as in
+	// wsolevaluation's localization.txt), each half-open and inside the image; the box
+	// metrics take the best IoU over them. Empty means the one Box.
+	Boxes []image.Rectangle
+	// Ignore, when set (H*W), marks pixels that PxAP leaves out: wsolevaluation's
+	// OpenImages ignore regions (inside an ignore box, outside every object). It must
+	// not overlap Mask.
+	Ignore []bool
+	// ID names the image in its dataset (the wsolevaluation image id, a relative path);
+	// empty for generated sets.
+	ID string
+}
+
+// GroundTruthBoxes returns Boxes, or the one Box when Boxes is empty.
+func (e *Example) GroundTruthBoxes() []image.Rectangle {
+	if len(e.Boxes) > 0 {
+		return e.Boxes
+	}
+	return []image.Rectangle{e.Box}
 }
 
 // MaskBox returns the tight box of the true pixels of an h×w row-major mask:
@@ -36,7 +55,8 @@ func MaskBox(mask []bool, h, w int) image.Rectangle {
 }
 
 // Validate checks that the example is self-consistent: positive sizes, len(Image) ==
-// H*W*3, len(Mask) == H*W, a non-empty mask and Box equal to MaskBox(Mask).
+// H*W*3, len(Mask) == H*W, a non-empty mask, Box equal to MaskBox(Mask), non-empty
+// Boxes inside the image, and an Ignore mask (if any) of H*W pixels disjoint from Mask.
 func (e *Example) Validate() error {
 	if e.H <= 0 || e.W <= 0 {
 		return fmt.Errorf("datasets: example has size %dx%d, want positive height and width", e.H, e.W)
@@ -54,6 +74,22 @@ func (e *Example) Validate() error {
 	}
 	if tight != e.Box {
 		return fmt.Errorf("datasets: example box %v is not the tight box %v of its mask", e.Box, tight)
+	}
+	img := image.Rect(0, 0, e.W, e.H)
+	for i, b := range e.Boxes {
+		if b.Empty() || !b.In(img) {
+			return fmt.Errorf("datasets: example box %d, %v, is empty or outside the %dx%d image", i, b, e.W, e.H)
+		}
+	}
+	if e.Ignore != nil {
+		if len(e.Ignore) != e.H*e.W {
+			return fmt.Errorf("datasets: example ignore mask has %d values, want H*W = %d (or none)", len(e.Ignore), e.H*e.W)
+		}
+		for p, ign := range e.Ignore {
+			if ign && e.Mask[p] {
+				return fmt.Errorf("datasets: pixel (%d, %d) is both object and ignored; ignore regions exclude the object (wsolevaluation: ignore box minus foreground)", p%e.W, p/e.W)
+			}
+		}
 	}
 	return nil
 }

@@ -101,12 +101,25 @@ func NewAccumulator(cfg Config, score ClassScoreFn) (*Accumulator, error) {
 // Update adds a batch: maps[i] is the map of examples[i] at the image's resolution with
 // values in [0, 1] (camviz's Result.Final), classes[i] the class it explains (scored by
 // the faithfulness metrics) and correct[i] whether the model's top-1 class is the label
-// (for Top-1 Loc). Every example needs its box and mask (datasets.Example.Validate).
+// (for Top-1 Loc). Every example needs its box and mask (datasets.Example.Validate); the
+// box metrics and the pointing game score against all of its ground-truth boxes
+// (Example.GroundTruthBoxes) and PxAP leaves its Ignore pixels out.
 // Inputs are checked before any metric is updated; an error from a metric's own update
 // (for example a failing ClassScoreFn) may leave the accumulator partly updated, so
 // discard it then.
 func (a *Accumulator) Update(examples []datasets.Example, maps []*heatmap.Map, classes []int, correct []bool) error {
+	return a.UpdateAt(a.images, examples, maps, classes, correct)
+}
+
+// UpdateAt is Update for examples that are images start, start+1, … of the dataset:
+// ROAD draws each image's noise from a stream named by that position (metrics.Batch's
+// Index), so accumulators that saw shards of the dataset, merged with Merge, equal one
+// accumulator that saw it all. Update numbers images by the count seen so far.
+func (a *Accumulator) UpdateAt(start int, examples []datasets.Example, maps []*heatmap.Map, classes []int, correct []bool) error {
 	n := len(examples)
+	if start < 0 {
+		return fmt.Errorf("evaluate.Accumulator.UpdateAt: start %d is negative; give the position of examples[0] in the dataset", start)
+	}
 	if len(maps) != n || len(classes) != n || len(correct) != n {
 		return fmt.Errorf("evaluate.Accumulator.Update: %d examples, %d maps, %d classes, %d correct flags; pass one of each per example",
 			n, len(maps), len(classes), len(correct))
@@ -129,8 +142,9 @@ func (a *Accumulator) Update(examples []datasets.Example, maps []*heatmap.Map, c
 	}
 	boxes := make([][]image.Rectangle, n)
 	masks := make([][]bool, n)
+	ignore := make([][]bool, n)
 	for i := range examples {
-		boxes[i], masks[i] = []image.Rectangle{examples[i].Box}, examples[i].Mask
+		boxes[i], masks[i], ignore[i] = examples[i].GroundTruthBoxes(), examples[i].Mask, examples[i].Ignore
 	}
 	if a.box != nil {
 		if err := a.box.Update(maps, boxes, correct); err != nil {
@@ -143,7 +157,7 @@ func (a *Accumulator) Update(examples []datasets.Example, maps []*heatmap.Map, c
 		}
 	}
 	if a.pxap != nil {
-		if err := a.pxap.Update(maps, masks); err != nil {
+		if err := a.pxap.UpdateWithIgnore(maps, masks, ignore); err != nil {
 			return fmt.Errorf("evaluate: %w", err)
 		}
 	}
@@ -152,7 +166,7 @@ func (a *Accumulator) Update(examples []datasets.Example, maps []*heatmap.Map, c
 			return fmt.Errorf("evaluate: %w", err)
 		}
 	}
-	if err := a.updateFaithfulness(examples, maps, classes); err != nil {
+	if err := a.updateFaithfulness(start, examples, maps, classes); err != nil {
 		return err
 	}
 	a.images += n
@@ -161,7 +175,7 @@ func (a *Accumulator) Update(examples []datasets.Example, maps []*heatmap.Map, c
 
 // updateFaithfulness runs the score-based metrics one class at a time, so that the
 // metrics' ScoreFn (which knows nothing of classes) scores the right one.
-func (a *Accumulator) updateFaithfulness(examples []datasets.Example, maps []*heatmap.Map, classes []int) error {
+func (a *Accumulator) updateFaithfulness(start int, examples []datasets.Example, maps []*heatmap.Map, classes []int) error {
 	if a.conf == nil && a.del == nil && a.ins == nil && a.road == nil {
 		return nil
 	}
@@ -176,11 +190,12 @@ func (a *Accumulator) updateFaithfulness(examples []datasets.Example, maps []*he
 				idx = append(idx, i)
 			}
 		}
-		b := metrics.Batch{N: len(idx), H: h, W: w, C: 3, Pixels: make([]float32, 0, len(idx)*h*w*3)}
+		b := metrics.Batch{N: len(idx), H: h, W: w, C: 3, Pixels: make([]float32, 0, len(idx)*h*w*3), Index: make([]int, len(idx))}
 		sub := make([]*heatmap.Map, len(idx))
 		for j, i := range idx {
 			b.Pixels = append(b.Pixels, examples[i].Image...)
 			sub[j] = maps[i]
+			b.Index[j] = start + i
 		}
 		a.class = c
 		for _, u := range []interface {

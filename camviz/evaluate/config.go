@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/heatmap"
 )
 
 // Target says which class each map explains.
@@ -70,6 +71,12 @@ type Config struct {
 	// Progress, when set, receives a one-line progress report (rewritten with carriage
 	// returns, for a terminal; os.Stderr is the usual choice).
 	Progress io.Writer
+
+	// Maps, when set, receives every batch's final maps (Result.Final: [0, 1], image
+	// size) for each layer × method before they are scored: start is the dataset
+	// position of the batch's first image (Evaluator.UpdateAt). An error stops the
+	// evaluation. The Beam pipeline writes them as .npy and PNG shards with it.
+	Maps func(start int, layer string, method camviz.Method, maps []*heatmap.Map) error
 }
 
 // withDefaults fills the zero fields and validates the rest.

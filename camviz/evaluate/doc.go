@@ -30,6 +30,15 @@
 // The [Report] prints as text, CSV, Markdown and an HTML table; [BoxAccuracyChart],
 // [PrecisionRecallChart] and [CausalChart] draw its curves with gonum.org/v1/plot.
 //
+// # Sharded evaluation
+//
+// An [Evaluator] fed shards of a dataset with [Evaluator.UpdateAt] hands out its
+// accumulated state as a [Tally] ([Evaluator.TakeTally]); tallies encode
+// ([Tally.MarshalBinary], [DecodeTally]) and [Tally.Merge] exactly, so shards evaluated
+// on many workers add up to the single-process [Report], byte for byte in its CSV, when
+// the shards are the single-process batches. [WriteFiles] writes a report as CSV,
+// Markdown, charts and an HTML page.
+//
 // # Sanity check
 //
 // [CascadingRandomization] follows Adebayo et al., "Sanity Checks for Saliency Maps"

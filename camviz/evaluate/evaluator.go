@@ -17,6 +17,7 @@ type Evaluator struct {
 	m         *models.Model
 	explainer *camviz.Explainer
 	layers    []string
+	score     ClassScoreFn   // nil unless a faithfulness metric is configured
 	rows      []*Accumulator // layer-major: rows[l·len(Methods)+k]
 	images    int
 	correct   int
@@ -50,17 +51,24 @@ func New(backend compute.Backend, m *models.Model, cfg Config) (*Evaluator, erro
 			return nil, err
 		}
 	}
-	e := &Evaluator{cfg: cfg, m: m, explainer: ex, layers: ccfg.Layers}
-	for range e.layers {
-		for range cfg.Methods {
-			a, err := NewAccumulator(cfg, score)
-			if err != nil {
-				return nil, err
-			}
-			e.rows = append(e.rows, a)
-		}
+	e := &Evaluator{cfg: cfg, m: m, explainer: ex, layers: ccfg.Layers, score: score}
+	if e.rows, err = newRows(cfg, len(e.layers), score); err != nil {
+		return nil, err
 	}
 	return e, nil
+}
+
+// newRows returns one empty accumulator per layer × method.
+func newRows(cfg Config, layers int, score ClassScoreFn) ([]*Accumulator, error) {
+	var rows []*Accumulator
+	for range layers * len(cfg.Methods) {
+		a, err := NewAccumulator(cfg, score)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, a)
+	}
+	return rows, nil
 }
 
 // Config returns the configuration with its defaults filled in.
@@ -70,6 +78,13 @@ func (e *Evaluator) Config() Config { return e.cfg }
 // final maps (camviz's Result.Final: ReLU, min-max, bilinear resize to the image) to
 // every row.
 func (e *Evaluator) Update(examples []datasets.Example) error {
+	return e.UpdateAt(e.images, examples)
+}
+
+// UpdateAt is Update for examples that are images start, start+1, … of the dataset
+// (see Accumulator.UpdateAt): a worker that evaluates a shard gives its position, so
+// that the merged Tally equals a single pass.
+func (e *Evaluator) UpdateAt(start int, examples []datasets.Example) error {
 	if len(examples) == 0 {
 		return nil
 	}
@@ -120,7 +135,12 @@ func (e *Evaluator) Update(examples []datasets.Example) error {
 			if err != nil {
 				return fmt.Errorf("evaluate: %w", err)
 			}
-			if err := e.rows[l*len(e.cfg.Methods)+k].Update(examples, maps, classes, correct); err != nil {
+			if e.cfg.Maps != nil {
+				if err := e.cfg.Maps(start, layer, method, maps); err != nil {
+					return fmt.Errorf("evaluate: Config.Maps for %s at %q: %w", method, layer, err)
+				}
+			}
+			if err := e.rows[l*len(e.cfg.Methods)+k].UpdateAt(start, examples, maps, classes, correct); err != nil {
 				return fmt.Errorf("evaluate: %s at %q: %w", method, layer, err)
 			}
 		}
@@ -135,19 +155,8 @@ func (e *Evaluator) Summary() (*Report, error) {
 	if e.images == 0 {
 		return nil, fmt.Errorf("evaluate: no images evaluated; call Update (or use Run)")
 	}
-	r := &Report{Model: describe(e.m), Images: e.images, Accuracy: 100 * float64(e.correct) / float64(e.images),
-		Target: e.cfg.Target, Metrics: append([]Metric(nil), e.cfg.Metrics...)}
-	for l, layer := range e.layers {
-		for k, method := range e.cfg.Methods {
-			row, err := e.rows[l*len(e.cfg.Methods)+k].Summary()
-			if err != nil {
-				return nil, fmt.Errorf("evaluate: %s at %q: %w", method, layer, err)
-			}
-			row.Layer, row.Method = layer, method
-			r.Rows = append(r.Rows, row)
-		}
-	}
-	return r, nil
+	t := &Tally{cfg: e.cfg, model: describe(e.m), layers: e.layers, rows: e.rows, images: e.images, correct: e.correct}
+	return t.Summary()
 }
 
 // Run evaluates m on examples in batches of cfg.BatchSize, reporting progress to

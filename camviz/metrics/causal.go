@@ -51,10 +51,10 @@ type CausalConfig struct {
 type CausalResult struct {
 	Mode   CausalMode
 	Images int
-	AUC    float64   // mean over images of the per-image AUC
+	AUC    float64   // mean over images of the per-image AUC (their exact sum, rounded once, over Images)
 	X      []float64 // i/Steps, the nominal fraction of pixels changed at point i
 	Curve  []float64 // mean score at point i
-	AUCs   []float64 // per image, in Update order
+	AUCs   []float64 // per image, in Update order (after Merge: this accumulator's, then the other's)
 }
 
 // CausalAccumulator computes the deletion and insertion metrics of Petsiuk et
@@ -75,7 +75,8 @@ type CausalAccumulator struct {
 	score ScoreFn
 	cfg   CausalConfig
 	n     int
-	sumC  []float64
+	sumC  []ExactSum // per curve point; exact, so that Merge equals a single pass
+	sumA  ExactSum   // Σ of the per-image AUCs
 	aucs  []float64
 }
 
@@ -103,7 +104,7 @@ func NewCausalAccumulator(score ScoreFn, cfg CausalConfig) (*CausalAccumulator, 
 	if cfg.BatchSize, err = batchSize(cfg.BatchSize); err != nil {
 		return nil, fmt.Errorf("metrics.NewCausalAccumulator: %w", err)
 	}
-	return &CausalAccumulator{score: score, cfg: cfg, sumC: make([]float64, cfg.Steps+1)}, nil
+	return &CausalAccumulator{score: score, cfg: cfg, sumC: make([]ExactSum, cfg.Steps+1)}, nil
 }
 
 // saliencyOrder returns pixel indices by decreasing value, ties by index.
@@ -175,8 +176,9 @@ func (a *CausalAccumulator) Update(b Batch, maps []*heatmap.Map) error {
 			auc += (x1 - x0) * (curve[i] + curve[i+1]) / 2
 		}
 		for i, v := range curve {
-			a.sumC[i] += v
+			a.sumC[i].Add(v)
 		}
+		a.sumA.Add(auc)
 		a.aucs = append(a.aucs, auc)
 	}
 	a.n += b.N
@@ -189,12 +191,10 @@ func (a *CausalAccumulator) Summary() (CausalResult, error) {
 		return CausalResult{}, fmt.Errorf("metrics.CausalAccumulator.Summary: no images accumulated; call Update first")
 	}
 	r := CausalResult{Mode: a.cfg.Mode, Images: a.n, AUCs: append([]float64(nil), a.aucs...)}
-	for _, v := range a.aucs {
-		r.AUC += v / float64(a.n)
-	}
+	r.AUC = a.sumA.Float64() / float64(a.n)
 	for i, v := range a.sumC {
 		r.X = append(r.X, float64(i)/float64(a.cfg.Steps))
-		r.Curve = append(r.Curve, v/float64(a.n))
+		r.Curve = append(r.Curve, v.Float64()/float64(a.n))
 	}
 	return r, nil
 }

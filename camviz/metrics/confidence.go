@@ -34,10 +34,11 @@ type ConfidenceResult struct {
 // (heatmap.PostProcess) at image resolution. Scores must be positive (Average
 // Drop divides by Y): use softmax probabilities, as the paper does.
 type ConfidenceAccumulator struct {
-	score                 ScoreFn
-	batch                 int
-	n                     int
-	sumDrop, sumInc, sumD float64
+	score         ScoreFn
+	batch         int
+	n             int
+	nInc          int64
+	sumDrop, sumD ExactSum // exact, so that Merge equals a single pass
 }
 
 // NewConfidenceAccumulator returns an empty accumulator scoring with score.
@@ -81,10 +82,10 @@ func (a *ConfidenceAccumulator) Update(b Batch, maps []*heatmap.Map) error {
 	for i := 0; i < b.N; i++ {
 		y, o := scores[i], scores[b.N+i]
 		drop := max(0, y-o)
-		a.sumDrop += drop / y
-		a.sumD += drop
+		a.sumDrop.Add(drop / y)
+		a.sumD.Add(drop)
 		if o > y {
-			a.sumInc++
+			a.nInc++
 		}
 	}
 	a.n += b.N
@@ -106,5 +107,5 @@ func (a *ConfidenceAccumulator) Summary() (ConfidenceResult, error) {
 		return ConfidenceResult{}, fmt.Errorf("metrics.ConfidenceAccumulator.Summary: no images accumulated; call Update first")
 	}
 	n := float64(a.n)
-	return ConfidenceResult{Images: a.n, AverageDrop: 100 * a.sumDrop / n, IncreaseInConfidence: 100 * a.sumInc / n, MeanDrop: a.sumD / n}, nil
+	return ConfidenceResult{Images: a.n, AverageDrop: 100 * a.sumDrop.Float64() / n, IncreaseInConfidence: 100 * float64(a.nInc) / n, MeanDrop: a.sumD.Float64() / n}, nil
 }

@@ -43,4 +43,10 @@
 // returns an error has not changed the accumulator. A Summary never contains
 // NaN: cases where a metric is undefined (no images, no positive pixels) are
 // errors, and the remaining edge cases have documented values.
+//
+// Accumulators of disjoint parts of a dataset combine: Merge adds one into another
+// (integer counts and histograms, and float sums kept exactly as ExactSum), so the
+// merged Summary equals the single-pass one bit for bit whatever the split and the
+// order; MarshalBinary and UnmarshalBinary move them between processes. This is what a
+// data-parallel runner (the Beam pipeline in examples/beam) combines.
 package metrics

@@ -70,9 +70,11 @@ type ROADConfig struct {
 	// Noise is the standard deviation of the imputer's noise; 0 means 0.01
 	// (pytorch-grad-cam), a negative value disables it.
 	Noise float64
-	// Seed makes the noise repeatable: image g (counted over all Updates) at
-	// percentile index k and order o draws from its own PCG stream, so results
-	// do not depend on how the data is split into batches.
+	// Seed makes the noise repeatable: image g at percentile index k and order o
+	// draws from its own PCG stream, so results do not depend on how the data is
+	// split into batches. g is Batch.Index[i] when the batch gives it (the image's
+	// position in the dataset, so that shards merged with Merge equal one pass),
+	// else the count of images before it over all Updates.
 	Seed uint64
 	// BatchSize is the number of images per ScoreFn call; 0 means 32.
 	BatchSize int
@@ -106,7 +108,7 @@ type ROADAccumulator struct {
 	score        ScoreFn
 	cfg          ROADConfig
 	n            int
-	sumM, sumL   []float64
+	sumM, sumL   []ExactSum // exact, so that Merge equals a single pass
 	fullyRemoved int
 }
 
@@ -137,7 +139,7 @@ func NewROADAccumulator(score ScoreFn, cfg ROADConfig) (*ROADAccumulator, error)
 		return nil, fmt.Errorf("metrics.NewROADAccumulator: %w", err)
 	}
 	np := len(cfg.Percentiles)
-	return &ROADAccumulator{score: score, cfg: cfg, sumM: make([]float64, np), sumL: make([]float64, np)}, nil
+	return &ROADAccumulator{score: score, cfg: cfg, sumM: make([]ExactSum, np), sumL: make([]ExactSum, np)}, nil
 }
 
 // splitmix64 scrambles a stream number so that nearby streams are unrelated.
@@ -173,6 +175,9 @@ func (a *ROADAccumulator) Update(b Batch, maps []*heatmap.Map) error {
 			full++
 		}
 		g := uint64(a.n + img)
+		if b.Index != nil {
+			g = uint64(b.Index[img])
+		}
 		rng := rand.New(rand.NewPCG(a.cfg.Seed, splitmix64(g<<32|uint64(k)<<1|uint64(lerf))))
 		out, err := NoisyLinearImpute(b.image(img), b.H, b.W, b.C, keep, a.cfg.Noise, rng)
 		if err != nil {
@@ -187,8 +192,8 @@ func (a *ROADAccumulator) Update(b Batch, maps []*heatmap.Map) error {
 	for img := 0; img < b.N; img++ {
 		base := scores[img*per]
 		for k := 0; k < np; k++ {
-			a.sumM[k] += scores[img*per+1+2*k] - base
-			a.sumL[k] += scores[img*per+2+2*k] - base
+			a.sumM[k].Add(scores[img*per+1+2*k] - base)
+			a.sumL[k].Add(scores[img*per+2+2*k] - base)
 		}
 	}
 	a.n += b.N
@@ -205,8 +210,8 @@ func (a *ROADAccumulator) Summary() (ROADResult, error) {
 	r := ROADResult{Images: a.n, Percentiles: slices.Clone(a.cfg.Percentiles), FullyRemoved: a.fullyRemoved,
 		MoRF: make([]float64, np), LeRF: make([]float64, np)}
 	for k := range np {
-		r.MoRF[k] = a.sumM[k] / float64(a.n)
-		r.LeRF[k] = a.sumL[k] / float64(a.n)
+		r.MoRF[k] = a.sumM[k].Float64() / float64(a.n)
+		r.LeRF[k] = a.sumL[k].Float64() / float64(a.n)
 		r.MoRFAverage += r.MoRF[k] / float64(np)
 		r.LeRFAverage += r.LeRF[k] / float64(np)
 	}

@@ -18,6 +18,11 @@ type ScoreFn func(images []float32, n, h, w, c int) ([]float32, error)
 type Batch struct {
 	Pixels     []float32
 	N, H, W, C int
+	// Index, when set, holds each image's position in the dataset (N values, ≥ 0).
+	// ROAD seeds image i's noise with Index[i] instead of its running count, so an
+	// evaluation split into shards and merged (ROADAccumulator.Merge) draws the same
+	// noise as a single pass. The other metrics ignore it.
+	Index []int
 }
 
 // image returns image i's H·W·C values.
@@ -38,6 +43,14 @@ func (b Batch) check(maps []*heatmap.Map) error {
 	}
 	if len(b.Pixels) != b.N*b.H*b.W*b.C {
 		return fmt.Errorf("batch holds %d values, want N·H·W·C = %d·%d·%d·%d = %d (NHWC)", len(b.Pixels), b.N, b.H, b.W, b.C, b.N*b.H*b.W*b.C)
+	}
+	if b.Index != nil && len(b.Index) != b.N {
+		return fmt.Errorf("batch has %d Index values for %d images; give one per image, or none", len(b.Index), b.N)
+	}
+	for i, g := range b.Index {
+		if g < 0 {
+			return fmt.Errorf("batch Index[%d] = %d is negative; use the image's position in the dataset", i, g)
+		}
 	}
 	if len(maps) != b.N {
 		return fmt.Errorf("%d maps for %d images; pass one map per image", len(maps), b.N)

@@ -30,14 +30,29 @@ const sweepAptHint = "apt-get install -y python3-torch python3-torchvision pytho
 
 // sweepArch is one entry of the generator's meta.json.
 type sweepArch struct {
-	Arch       string `json:"arch"`
-	Layer      string `json:"layer"`
-	Layout     string `json:"layout"`
-	Size       int    `json:"size"`
-	Classes    []int  `json:"classes"`
-	ActsShape  []int  `json:"acts_shape"`
-	MapShape   []int  `json:"map_shape"`
-	ExportSecs float64
+	Arch      string `json:"arch"`
+	Layer     string `json:"layer"`
+	Layout    string `json:"layout"`
+	Size      int    `json:"size"`
+	Classes   []int  `json:"classes"`
+	ActsShape []int  `json:"acts_shape"`
+	MapShape  []int  `json:"map_shape"`
+	// Amplification is, per image, max |raw| / max relu(raw): how much the final map's
+	// min-max normalisation magnifies errors in the raw map.
+	Amplification []float64 `json:"amplification"`
+}
+
+func readSweepMeta(t *testing.T, dir string) sweepArch {
+	t.Helper()
+	var meta sweepArch
+	data, err := os.ReadFile(filepath.Join(dir, "meta.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &meta); err != nil {
+		t.Fatal(err)
+	}
+	return meta
 }
 
 var sweepCache struct {
@@ -125,11 +140,11 @@ func readSweepNpy(t *testing.T, dir, name string) *npy.Array {
 
 // sweepRow is one line of the per-architecture table.
 type sweepRow struct {
-	arch, layer, layout, mapShape string
-	loads, matches                bool
-	logitRel, rawRel, finalAbs    float64
-	load, explain                 time.Duration
-	problem                       string
+	arch, layer, layout, mapShape, amp string
+	loads, matches                     bool
+	logitRel, rawRel, finalAbs         float64
+	load, explain                      time.Duration
+	problem                            string
 }
 
 // TestArchSweep loads every architecture of the sweep (torchvision classifiers with
@@ -154,7 +169,7 @@ func TestArchSweep(t *testing.T) {
 	backend := newTestBackend(t)
 	var rows []sweepRow
 	for _, meta := range metas {
-		row := sweepRow{arch: meta.Arch, layer: meta.Layer, layout: meta.Layout, mapShape: fmt.Sprint(meta.MapShape),
+		row := sweepRow{arch: meta.Arch, layer: meta.Layer, layout: meta.Layout, mapShape: fmt.Sprint(meta.MapShape), amp: fmt.Sprint(meta.Amplification),
 			logitRel: math.NaN(), rawRel: math.NaN(), finalAbs: math.NaN()}
 		t.Run(meta.Arch, func(t *testing.T) {
 			ad := filepath.Join(dir, meta.Arch)
@@ -261,12 +276,12 @@ func maxAbsDiff(got, want []float32) float64 {
 // sweepTable formats the rows as a Markdown table.
 func sweepTable(rows []sweepRow) string {
 	var b strings.Builder
-	b.WriteString("| architecture | target layer | layout | map | loads | matches | logits max rel | raw max rel | final max abs | load s | explain s | problem |\n")
-	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	b.WriteString("| architecture | target layer | layout | map | loads | matches | logits max rel | raw max rel | final max abs | amplification | load s | explain s | problem |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	yes := map[bool]string{true: "yes", false: "NO"}
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %.2g | %.2g | %.2g | %.1f | %.1f | %s |\n",
-			r.arch, r.layer, r.layout, r.mapShape, yes[r.loads], yes[r.matches], r.logitRel, r.rawRel, r.finalAbs,
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %.2g | %.2g | %.2g | %s | %.1f | %.1f | %s |\n",
+			r.arch, r.layer, r.layout, r.mapShape, yes[r.loads], yes[r.matches], r.logitRel, r.rawRel, r.finalAbs, r.amp,
 			r.load.Seconds(), r.explain.Seconds(), r.problem)
 	}
 	return b.String()

@@ -89,6 +89,9 @@ func legalizeONNX(mp *protos.ModelProto, input string, inputDims []int) (*legali
 			l.used[s] = true
 		}
 	}
+	if err := l.checkTopological(); err != nil {
+		return nil, err
+	}
 	for _, n := range l.g.Node {
 		if err := l.rewriteNode(n); err != nil {
 			return nil, err
@@ -161,13 +164,44 @@ func (l *legalizer) rewriteNode(n *protos.NodeProto) error {
 
 // resolve follows the aliases left by removed pass-through nodes.
 func (l *legalizer) resolve(name string) string {
-	for {
+	for range len(l.alias) + 1 { // checkTopological rules out cycles; the bound is a guard
 		a, ok := l.alias[name]
 		if !ok {
 			return name
 		}
 		name = a
 	}
+	return name
+}
+
+// checkTopological checks that every node reads only values defined before it (graph
+// inputs, initializers, outputs of earlier nodes), as ONNX requires, and that no value is
+// produced twice: a cycle would send onnx-gomlx's graph builder into unbounded recursion,
+// a fatal stack overflow that no recover can catch.
+func (l *legalizer) checkTopological() error {
+	defined := map[string]bool{"": true}
+	for _, vi := range l.g.Input {
+		defined[vi.Name] = true
+	}
+	for _, t := range l.g.Initializer {
+		defined[t.Name] = true
+	}
+	for _, n := range l.g.Node {
+		for _, in := range n.Input {
+			if !defined[in] {
+				return l.nodeErr(n, fmt.Sprintf("it reads %q, which no earlier node, initializer or graph input "+
+					"defines (the graph is not in topological order, has a cycle or lacks the value); the file is malformed "+
+					"— re-export the model, or sort it with onnx's tools", in))
+			}
+		}
+		for _, o := range n.Output {
+			if o != "" && defined[o] {
+				return l.nodeErr(n, fmt.Sprintf("its output %q is defined twice; the file is malformed — re-export the model", o))
+			}
+			defined[o] = true
+		}
+	}
+	return nil
 }
 
 // trimEmptyTail drops trailing empty ("" = not given) optional inputs and outputs: ONNX

@@ -45,7 +45,10 @@ func (l *legalizer) rewriteWithShapes(input string, inputDims []int) error {
 	return nil
 }
 
-// rewriteWindow makes a window op's padding explicit, the only form onnx-gomlx builds:
+// rewriteWindow makes a window op's padding explicit, the only form onnx-gomlx builds,
+// and gives pools without strides their ONNX default, 1 (onnx-gomlx v0.5.13 leaves
+// GoMLX's default, the window size: a MaxPool 3×3 without strides would pool with stride
+// 3):
 //
 //   - auto_pad (Conv, MaxPool, AveragePool, LpPool): VALID is pads 0; SAME_UPPER and
 //     SAME_LOWER pad so that out = ⌈in / stride⌉: total = max((out − 1)·stride + e − in, 0)
@@ -61,6 +64,17 @@ func (l *legalizer) rewriteWithShapes(input string, inputDims []int) error {
 //     AvgPool2d(count_include_pad=True), its default) divide by the window size clipped to
 //     the padded input; the ceil_mode overhang stays uncounted, as in PyTorch.
 func (l *legalizer) rewriteWindow(n *protos.NodeProto, dims map[string][]int) error {
+	if n.OpType != "Conv" && attr(n, "strides") == nil {
+		// ONNX's default stride is 1; GoMLX's pools default to the window size, and
+		// onnx-gomlx passes an absent strides attribute on as absent.
+		if k := intsAttr(n, "kernel_shape"); k != nil {
+			ones := make([]int64, len(k))
+			for i := range ones {
+				ones[i] = 1
+			}
+			setInts(n, "strides", ones)
+		}
+	}
 	autoPad := stringAttrOr(n, "auto_pad", "NOTSET")
 	ceil := n.OpType != "Conv" && intAttrOr(n, "ceil_mode", 0) != 0
 	includePad := n.OpType == "AveragePool" && intAttrOr(n, "count_include_pad", 0) != 0

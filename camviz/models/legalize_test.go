@@ -41,6 +41,9 @@ var legacyFixtures = []legacyFixture{
 			`ImageScaler node "scaler": scale 0.003921569, bias [-0.4 -0.45 -0.5] (applied inside the graph)`}}},
 	{name: "lrn_prelu_gmp_opset9", wantScore: "scores"},
 	{name: "batch_bound_opset13", wantScore: "scores"},
+	{name: "lppool_opset11", wantScore: "scores"},
+	{name: "pool_default_strides_opset7", wantScore: "scores"},
+	{name: "upsample_nearest_x3_opset9", wantScore: "scores"},
 	// A [1, C, 1, 1] Softmax output: the score is its input, squeezed to [1, C].
 	{name: "squeezenet_head_opset8", wantScore: "pool10"},
 	{name: "labelencoder_opset9", wantScore: "logits", labels: []string{"cat", "dog", "bird"},
@@ -61,6 +64,13 @@ func TestLegacyONNXFixtures(t *testing.T) {
 			}
 			if m.Score != f.wantScore {
 				t.Errorf("Score = %q, want %q", m.Score, f.wantScore)
+			}
+			for _, layer := range m.Layers {
+				for name, n := range m.onnx.graph.nodes {
+					if tapName(name) == layer && n.OpType == "Constant" {
+						t.Errorf("layer %q is a constant, not an activation", layer)
+					}
+				}
 			}
 			if !slices.Equal(m.Spec.ClassNames, f.labels) {
 				t.Errorf("ClassNames = %q, want %q", m.Spec.ClassNames, f.labels)

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/tailslack"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -57,9 +58,9 @@ func LoadONNX(path string) (*Model, error) { return LoadONNXOptions(path, ONNXOp
 //     a leading "/" as an absolute alias path): "/relu2/Relu_output_0" is the tap
 //     "relu2/Relu_output_0"; [Model.LayerName] and [Model.Explainer] accept either form.
 //     The taps are listed in the graph's node order; Model.Layers holds the 4-D and 3-D
-//     float ones (the activations CAM methods apply to: feature maps, and vision
-//     transformers' tokens [batch, T, D], which camviz maps to a grid; see
-//     camviz.LayerLayout).
+//     float ones computed from the image (the activations CAM methods apply to: feature
+//     maps, and vision transformers' tokens [batch, T, D], which camviz maps to a grid
+//     (see camviz.LayerLayout); not constants).
 //   - The score (Model.Score, the model function's output): opts.Score when set; else the
 //     graph output named "logits", else the first float [N, C] or [N, C, 1, 1] graph
 //     output; when that output is a Softmax's or Sigmoid's, its input is taken instead
@@ -112,6 +113,7 @@ func LoadONNXOptions(path string, opts ONNXOptions) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models.LoadONNX: %w", err)
 	}
+	_ = tailslack.Install(backend) // the SIMD tail fault (camviz/tailslack) if the graph is run
 	defer backend.Finalize()
 	taps, err := camviz.ListTaps(backend, store, m.Fn, 1, c, h, w)
 	if err != nil {
@@ -139,7 +141,7 @@ func LoadONNXOptions(path string, opts ONNXOptions) (*Model, error) {
 		m.CAMWeights = camW
 	}
 	for _, t := range taps {
-		if (len(t.Shape) == 4 || len(t.Shape) == 3) && strings.HasPrefix(t.DType, "Float") {
+		if (len(t.Shape) == 4 || len(t.Shape) == 3) && strings.HasPrefix(t.DType, "Float") && og.fromImage[t.Name] {
 			m.Layers = append(m.Layers, t.Name)
 		}
 	}

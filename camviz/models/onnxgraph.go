@@ -38,6 +38,9 @@ type onnxGraph struct {
 	legal *legalization
 	// nodes maps a node output to the node that produces it (after legalization).
 	nodes map[string]*protos.NodeProto
+	// fromImage holds the tap names of the node outputs computed from the image input
+	// (activations, as opposed to constants and values computed from weights alone).
+	fromImage map[string]bool
 }
 
 // parseONNXGraph unmarshals an ONNX model, finds its image input, legalizes it
@@ -104,9 +107,19 @@ func parseONNXGraph(contents []byte) (*onnxGraph, error) {
 	}
 	og.outputs = exposedOutputs(gr)
 	og.nodes = map[string]*protos.NodeProto{}
+	dependent := map[string]bool{og.input: true}
+	og.fromImage = map[string]bool{}
 	for _, n := range gr.Node {
+		reads := false
+		for _, in := range n.Input {
+			reads = reads || dependent[in]
+		}
 		for _, o := range n.Output {
 			og.nodes[o] = n
+			if reads {
+				dependent[o] = true
+				og.fromImage[tapName(o)] = true
+			}
 		}
 	}
 	return og, nil

@@ -161,7 +161,7 @@ func TestViTInGoMLX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := camviz.ClassTarget(3, 7)
+	target := camviz.ClassTarget(readSweepMeta(t, dir).Classes...)
 	res, err := ex.ExplainFloats(nhwc, []int{n, h, w, ch}, target)
 	if err != nil {
 		t.Fatal(err)

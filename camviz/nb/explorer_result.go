@@ -6,6 +6,7 @@ import (
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/heatmap"
+	"github.com/camviz/camviz/camviz/labels"
 )
 
 // ResultOptions says how AddResult paints a camviz.Result into an Explorer.
@@ -18,7 +19,10 @@ type ResultOptions struct {
 	// Class is the value of the class axis for these maps, e.g. "predicted" or "circle";
 	// call AddResult once per explained target to compare classes. "" adds no class axis.
 	Class string
-	// ClassNames names the model's classes in the captions; default "class <index>".
+	// ClassNames names the model's classes in the captions (e.g. models.Spec.ClassNames
+	// or a labels.Choice's Names). When nil and the result has 1000 classes, the
+	// ImageNet-1k names bundled with camviz (labels.ImageNet1k) are used; otherwise
+	// captions say "class <index>".
 	ClassNames []string
 	// Layers and Methods choose what to add; default every layer and method of the result,
 	// in its order (the layer slider follows it).
@@ -60,6 +64,10 @@ func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
 	if methods == nil {
 		methods = res.Methods
 	}
+	classNames := opt.ClassNames
+	if classNames == nil && len(res.Logits) > 0 && len(res.Logits[0]) == labels.ImageNetClasses {
+		classNames = labels.ImageNet1k()
+	}
 	h, w := res.InputSize()
 	names := make([]string, n)
 	for i := range names {
@@ -90,7 +98,7 @@ func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
 				return fmt.Errorf("nb.Explorer.AddResult: %w", err)
 			}
 			for i, f := range finals {
-				caption := fmt.Sprintf("%s · %s · %s, score %.3g · map %d×%d", l, m, className(opt.ClassNames, res.Classes[i]),
+				caption := fmt.Sprintf("%s · %s · %s, score %.3g · map %d×%d", l, m, className(classNames, res.Classes[i]),
 					res.Scores[i], raws[i].H, raws[i].W)
 				items = append(items, item{View{names[i], l, string(m), opt.Class}, f, caption})
 			}

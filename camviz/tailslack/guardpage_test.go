@@ -298,6 +298,21 @@ func TestInstallOnlyGoBackend(t *testing.T) {
 	if err := tailslack.Install(other); err != nil {
 		t.Fatal(err)
 	}
+	fresh, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := tailslack.Installed(fresh); ok {
+		t.Fatal("a fresh Go backend reports the slack installed")
+	}
+	for range 2 { // idempotent
+		if err := tailslack.Install(fresh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if slack, ok := tailslack.Installed(fresh); !ok || slack != tailslack.Slack {
+		t.Fatalf("after Install: slack %d, %v; want %d", slack, ok, tailslack.Slack)
+	}
 	t.Setenv(tailslack.EnvVar, "lots")
 	b, err := gobackend.New("")
 	if err != nil {

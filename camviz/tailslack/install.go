@@ -29,57 +29,85 @@ const maxBucketBits = 46
 // the end of the allocation against an unmapped guard page.
 var allocate = func(n int) []byte { return make([]byte, n) }
 
-// installed remembers the backends already patched, so that Install is idempotent.
-var installed sync.Map // compute.Backend -> int (the slack installed)
-
 // Install pads every buffer that b, GoMLX's pure-Go backend, allocates from now on with
 // Slack bytes (see the package documentation for the fault this prevents). Other
 // backends (XLA) are left alone and Install returns nil. It returns an error, changing
 // nothing, when b's internals are not the layout this package knows (a compute version
 // other than the one camviz pins); the error names what differed.
 func Install(b compute.Backend) error {
-	if b == nil {
-		return nil
+	pools, bufType, keyType, err := inspect(b)
+	if err != nil || pools == nil {
+		return err
 	}
-	v := reflect.ValueOf(b)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return nil
-	}
-	t := v.Elem().Type()
-	if t.Name() != "Backend" || !strings.HasSuffix(t.PkgPath(), "github.com/gomlx/compute/internal/gobackend") {
-		return nil // not the pure-Go backend: nothing to do
-	}
-	if _, done := installed.Load(b); done {
+	if _, done := installedSlack(pools, bufType, keyType); done {
 		return nil
 	}
 	slack, err := slackFromEnv()
 	if err != nil {
 		return err
 	}
-	pools, err := bufferPools(v)
-	if err != nil {
-		return err
-	}
-	bufType, keyType, err := probeTypes(b, pools)
-	if err != nil {
-		return err
-	}
 	for _, size := range bucketSizes() {
-		key := reflect.New(keyType).Elem()
-		*(*int)(unsafe.Pointer(key.Field(0).UnsafeAddr())) = size
-		pools.Store(key.Interface(), &sync.Pool{New: newBuffer(bufType, size, slack)})
+		pools.Store(poolKey(keyType, size), &sync.Pool{New: newBuffer(bufType, size, slack)})
 	}
-	installed.Store(b, slack)
 	return nil
 }
 
 // Installed reports whether Install patched b, and with how many bytes of slack.
 func Installed(b compute.Backend) (slack int, ok bool) {
-	s, ok := installed.Load(b)
+	pools, bufType, keyType, err := inspect(b)
+	if err != nil || pools == nil {
+		return 0, false
+	}
+	return installedSlack(pools, bufType, keyType)
+}
+
+// inspect returns the pools, buffer type and pool key type of b when it is the pure-Go
+// backend (nil pools, nil error for any other backend).
+func inspect(b compute.Backend) (pools *sync.Map, bufType, keyType reflect.Type, err error) {
+	if b == nil {
+		return nil, nil, nil, nil
+	}
+	v := reflect.ValueOf(b)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil, nil, nil, nil
+	}
+	t := v.Elem().Type()
+	if t.Name() != "Backend" || !strings.HasSuffix(t.PkgPath(), "github.com/gomlx/compute/internal/gobackend") {
+		return nil, nil, nil, nil // not the pure-Go backend: nothing to do
+	}
+	if pools, err = bufferPools(v); err != nil {
+		return nil, nil, nil, err
+	}
+	if bufType, keyType, err = probeTypes(b, pools); err != nil {
+		return nil, nil, nil, err
+	}
+	return pools, bufType, keyType, nil
+}
+
+// poolKey makes the backend's pool key for a bucket size.
+func poolKey(keyType reflect.Type, size int) any {
+	key := reflect.New(keyType).Elem()
+	*(*int)(unsafe.Pointer(key.Field(0).UnsafeAddr())) = size
+	return key.Interface()
+}
+
+// installedSlack reads the slack of an installed pool (the 64-byte bucket's) from a
+// buffer its New makes: capacity minus length.
+func installedSlack(pools *sync.Map, bufType, keyType reflect.Type) (int, bool) {
+	p, ok := pools.Load(poolKey(keyType, 64))
 	if !ok {
 		return 0, false
 	}
-	return s.(int), true
+	pool, ok := p.(*sync.Pool)
+	if !ok || pool.New == nil {
+		return 0, false
+	}
+	buf := reflect.ValueOf(pool.New())
+	if buf.Type() != bufType {
+		return 0, false
+	}
+	raw := buf.Elem().FieldByName("RawBytes")
+	return raw.Cap() - raw.Len(), true
 }
 
 // slackFromEnv returns Slack, or the value of $CAMVIZ_SIMD_TAIL_SLACK when set.

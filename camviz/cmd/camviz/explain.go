@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/heatmap"
+	"github.com/camviz/camviz/camviz/labels"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/gomlx/compute"
 )
@@ -31,19 +33,29 @@ suffix or a hash, and the command says where it went):
   DIR/index.html      all of it on one self-contained page
 
 --model is an ONNX file, a camviz model folder or the name of a shipped model (camviz
-models). --layer defaults to the model's last explainable layer (the last one camviz
-layers marks), --method to gradcam. --format png or npy writes only the overlays or only
-the maps.
+models). --layer defaults to the default layer: the last activation with spatial extent
+before the global pooling that feeds the scores ("camviz layers" marks it); --method to
+gradcam. --format png or npy writes only the overlays or only the maps. --score NAME
+takes any node output [N,C] or [N,C,1,1] of an ONNX model as the class scores (default:
+the logits output, or the input of a final Softmax/Sigmoid); the command prints which.
 
 --input FOLDER (every PNG/JPEG directly in it) or a quoted GLOB ('pics/*.jpg') explains
 every picture, in batches of --batch, with a progress bar on stderr, and writes each
 picture's files under DIR/NAME/ (NAME: the file name without its extension; a clash gets
 _2, _3, …), with DIR/index.html linking them all.
 
---input is a PNG/JPEG picture (resized to the model's input size, or --size, scaled to
-[0,1], then (x - mean)/std per channel) or a float32 .npy array in the model's own layout
-([N,C,H,W] for ONNX models, [N,H,W,C] for zoo models). ImageNet models usually want
---mean 0.485,0.456,0.406 --std 0.229,0.224,0.225.
+--input is a PNG/JPEG picture or a float32 .npy array in the model's own layout
+([N,C,H,W] for ONNX models, [N,H,W,C] for zoo models), fed as it is. A picture is resized
+(--size), its channels ordered (--bgr), scaled to --range (0-1 or 0-255), then
+(x - mean)/std per channel. Each setting comes from its flag, else --preset, else what
+the model file states, else the default (RGB, 0-1, mean 0, std 1, the model's size); the
+command prints what it applied and why. torchvision ImageNet models want --preset imagenet.
+
+Classes are named by --labels FILE (one name per line, a JSON list, or {"0": "name"}),
+else by the names the model carries, else, for 1000 classes, by the ImageNet-1k names
+bundled with camviz. The command prints each image's top-5 classes with their softmax
+probabilities. --class takes an index or a name (exact, then ignoring case, then a unique
+prefix).
 
 --out is checked before anything is computed; index.html is written last, whole.
 Pictures over 64 Mpx (from their header) are refused before decoding.
@@ -64,7 +76,7 @@ Flags:
 type explainFlags struct {
 	model, inputPath, out, colormap string
 	layers, methods                 stringList
-	class                           int
+	class, labels, score            string
 	classSet, all                   bool // --class given; --method all given
 	argmax, raw                     bool
 	alpha                           float64
@@ -106,15 +118,17 @@ func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []c
 	fs.StringVar(&f.inputPath, "input", "", "PNG/JPEG image, float32 .npy array in the model's layout, or a folder or glob of pictures (required)")
 	fs.Var(&f.layers, "layer", "layer to explain, as listed by \"camviz layers\" (repeatable; default: the model's last)")
 	fs.Var(&f.methods, "method", "CAM method (repeatable; default gradcam)")
-	fs.IntVar(&f.class, "class", 0, "explain this class for every example (default: each example's predicted class)")
+	fs.StringVar(&f.class, "class", "", "explain this class for every example: an index or a class name (default: each\n"+
+		"example's predicted class)")
+	fs.StringVar(&f.labels, "labels", "", "class names: one per line, a JSON list, or a JSON {\"index\": \"name\"} object")
+	fs.StringVar(&f.score, "score", "", "node output to use as the class scores, [N,C] or [N,C,1,1] (ONNX; default: the\n"+
+		"logits output, or the input of a final Softmax/Sigmoid; camviz layers lists the node outputs)")
 	fs.BoolVar(&f.argmax, "argmax", false, "explain each example's predicted class (the default)")
 	fs.BoolVar(&f.raw, "raw", false, "also write the raw maps M_raw.npy")
 	fs.StringVar(&f.out, "out", "", "output folder (required; created if missing)")
 	fs.StringVar(&f.colormap, "colormap", "jet", "overlay colormap: "+strings.Join(heatmap.ColormapNames(), ", "))
 	fs.Float64Var(&f.alpha, "alpha", 0.5, "overlay opacity of the heatmap, in [0,1]")
-	fs.StringVar(&f.input.size, "size", "", "H,W to resize a picture to (default: the model's input size)")
-	fs.StringVar(&f.input.mean, "mean", "", "per-channel mean subtracted from a picture (one value or one per channel)")
-	fs.StringVar(&f.input.std, "std", "", "per-channel standard deviation dividing a picture")
+	addPictureFlags(fs, &f.input)
 	fs.StringVar(&f.format, "format", "both", "files per map: png (overlays), npy (arrays) or both")
 	fs.IntVar(&f.batch, "batch", 16, "pictures per batch with a folder or glob --input")
 	fs.StringVar(&f.targetSpec, "target", "", "what to explain, KIND:ARGS: "+targetUsage+" (default: --class or the predicted class)")
@@ -127,6 +141,7 @@ func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []c
 		return nil, nil, target, nil, err
 	}
 	fs.Visit(func(fl *flag.Flag) { f.classSet = f.classSet || fl.Name == "class" })
+	f.input.noteSet(fs.FlagSet)
 	methods, target, cmap, err = f.check()
 	return f, methods, target, cmap, err
 }
@@ -139,23 +154,31 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err := prepareOut(f.out); err != nil {
 		return err
 	}
-	m, err := loadModel(f.model)
+	m, err := loadModel(f.model, f.score)
+	if err != nil {
+		return err
+	}
+	classes, err := chooseLabels(f.labels, m)
 	if err != nil {
 		return err
 	}
 	if f.classSet {
-		if err := checkClass(f.class, m); err != nil {
+		c, err := f.lookupClass(classes, m)
+		if err != nil {
 			return err
 		}
+		target = camviz.ClassTarget(c)
 	}
 	if f.targetSpec != "" {
 		if target, err = parseTarget(f.targetSpec, m.ChannelsFirst); err != nil {
 			return usageError{err}
 		}
 	}
-	if err := f.defaultLayers(m); err != nil {
+	layerNote, err := f.defaultLayers(m)
+	if err != nil {
 		return err
 	}
+
 	if many, err := inputList(f.inputPath); err != nil || many != nil {
 		if err != nil {
 			return err
@@ -163,7 +186,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 		if f.dff {
 			return usagef("--method dff explains one input (an image or a .npy batch), not a folder or glob")
 		}
-		return explainMany(f, m, many, methods, target, cmap, stdout, stderr)
+		return explainMany(f, m, many, methods, target, cmap, classes, layerNote, stdout, stderr)
 	}
 	in, err := loadInput(f.inputPath, m, f.input)
 	if err != nil {
@@ -176,24 +199,19 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkLayers(m, backend, in.dims, f.layers); err != nil {
+	taps, err := checkLayers(m, backend, in.dims, f.layers)
+	if err != nil {
 		return err
 	}
-	// newExplainer explains layers with methods, each layer in its layout (tokens,
-	// channels-last blocks; --tokens, --drop-tokens, --channels-last).
-	newExplainer := func(layers []string, methods ...camviz.Method) (*camviz.Explainer, error) {
-		cfg := m.Config(layers, methods...)
-		if err := f.configure(&cfg); err != nil {
-			return nil, err
-		}
-		var err error
-		if cfg.LayerLayouts, err = f.layout.layouts(cfg.Layers); err != nil {
-			return nil, err
-		}
-		return camviz.NewExplainer(backend, m.Store, m.Fn, cfg)
+	fmt.Fprintf(stdout, "labels: %s\n", classes.Source)
+	fmt.Fprintln(stdout, scoreLine(m, taps))
+	if in.plan != nil {
+		fmt.Fprintln(stdout, in.plan.String())
 	}
+	fmt.Fprintf(stdout, "layers: %s%s\n", strings.Join(f.layers, ", "), layerNote)
 	folders, notes := layerFolders(f.layers)
-	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders, format: f.format}
+	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders, format: f.format,
+		classes: classes}
 	mainMethods := methods
 	if f.all && slices.Contains(methods, camviz.MethodCAM) && len(f.layers) > 0 {
 		camLayers, allNotes := splitAll(m, backend, in, f.layers, target)
@@ -209,7 +227,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 				}
 			}
 			if len(camLayers) > 0 {
-				ex, err := newExplainer(camLayers, camviz.MethodCAM)
+				ex, err := f.explainer(backend, m, camLayers, camviz.MethodCAM)
 				if err != nil {
 					return usageError{err}
 				}
@@ -222,7 +240,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	for _, note := range notes {
 		fmt.Fprintln(stdout, note)
 	}
-	ex, err := newExplainer(f.layers, mainMethods...)
+	ex, err := f.explainer(backend, m, f.layers, mainMethods...)
 	if err != nil {
 		return usageError{err}
 	}
@@ -242,7 +260,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	report(stdout, m, res, f.out)
+	report(stdout, classes, res, f.out)
 	return nil
 }
 
@@ -290,18 +308,17 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 	if f.dff && f.components < 1 {
 		return nil, target, nil, usagef("--components %d: give at least 1 concept", f.components)
 	}
-	switch {
-	case f.classSet && f.argmax:
+	if f.classSet && f.argmax {
 		return nil, target, nil, usagef("--class and --argmax exclude each other")
-	case f.classSet && f.class < 0:
-		return nil, target, nil, usagef("--class %d: give a class index ≥ 0 (leave --class out, or give --argmax, to explain the predicted class)", f.class)
-	case f.classSet && f.targetSpec != "":
-		return nil, target, nil, usagef("--class and --target exclude each other (use --target class:C)")
-	case f.classSet:
-		target = camviz.ClassTarget(f.class)
-	default:
-		target = camviz.ArgmaxTarget()
 	}
+	if i, err := strconv.Atoi(strings.TrimSpace(f.class)); f.classSet && err == nil && i < 0 {
+		return nil, target, nil, usagef("--class %d: give a class index ≥ 0 (leave --class out, or give --argmax, to explain the predicted class)", i)
+	}
+	if f.classSet && f.targetSpec != "" {
+		return nil, target, nil, usagef("--class and --target exclude each other (use --target class:C)")
+	}
+	// --class is resolved once the model and its labels are read (lookupClass).
+	target = camviz.ArgmaxTarget()
 	if f.targetSpec != "" {
 		// Checked here for its form; files and the model's layout are read in runExplain.
 		kind, _, _ := strings.Cut(f.targetSpec, ":")
@@ -335,11 +352,11 @@ func dedup[T comparable](xs []T) []T {
 }
 
 // checkLayers checks that every --layer is a 4-D activation (feature map) or a 3-D one
-// (tokens) of the model.
-func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []string) error {
+// (tokens) of the model, and returns the model's taps for input dims.
+func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []string) ([]camviz.TapInfo, error) {
 	taps, err := m.Taps(backend, dims...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	byName := map[string]camviz.TapInfo{}
 	for _, t := range taps {
@@ -348,33 +365,55 @@ func checkLayers(m *models.Model, backend compute.Backend, dims []int, layers []
 	for _, l := range layers {
 		t, ok := byName[m.LayerName(l)]
 		if !ok {
-			return usagef("--layer %q is not a layer of the model (camviz layers --model FILE lists them)", l)
+			return nil, usagef("--layer %q is not a layer of the model (camviz layers --model FILE lists them)", l)
 		}
 		if len(t.Shape) != 4 && len(t.Shape) != 3 {
-			return usagef("--layer %q has shape %v; CAM methods explain feature maps and tokens (marked * by camviz layers)", l, t.Shape)
+			return nil, usagef("--layer %q has shape %v; CAM methods explain feature maps and tokens (marked * by camviz layers)", l, t.Shape)
 		}
 	}
-	return nil
+	return taps, nil
 }
 
-// report prints the predicted and explained classes and where the files are.
-func report(w io.Writer, m *models.Model, res *camviz.Result, out string) {
+// report prints, per image, the predicted and explained classes and the top-5 classes
+// with their softmax probabilities, and where the files are.
+func report(w io.Writer, names labels.Choice, res *camviz.Result, out string) {
 	for i, logits := range res.Logits {
 		pred := models.Argmax(logits)
-		fmt.Fprintf(w, "image %d: predicted %s (logit %.6g); explained %s\n", i, m.ClassName(pred), logits[pred],
-			m.ClassName(res.Classes[i]))
+		fmt.Fprintf(w, "image %d: predicted %s, score %.6g; explained %s\n", i, classLabel(names, pred), logits[pred],
+			classLabel(names, res.Classes[i]))
+		fmt.Fprintf(w, "  top-%d softmax: %s\n", topK, formatTop(names, labels.TopK(names, logits, topK)))
 	}
 	fmt.Fprintf(w, "maps written to %s (open %s)\n", out, joinPath(out, "index.html"))
 }
 
-// defaultLayers sets --layer to the model's last explainable layer when none was given.
-func (f *explainFlags) defaultLayers(m *models.Model) error {
+// defaultLayers sets --layer to the model's default layer (models.Model.DefaultLayer:
+// the last activation with spatial extent before the global pooling that feeds the
+// scores) when none was given, and returns the note printed after the layer's name.
+func (f *explainFlags) defaultLayers(m *models.Model) (string, error) {
 	if len(f.layers) > 0 {
-		return nil
+		return "", nil
 	}
-	if len(m.Layers) == 0 {
-		return usagef("--layer is required: the model names no layer to explain by default (camviz layers --model %s lists them)", f.model)
+	backend, err := backends.New()
+	if err != nil {
+		return "", err
 	}
-	f.layers = stringList{m.Layers[len(m.Layers)-1]}
-	return nil
+	l, err := m.DefaultLayer(backend)
+	if err != nil {
+		return "", usagef("--layer is required: %s", strings.TrimPrefix(err.Error(), "models: "))
+	}
+	f.layers = stringList{l}
+	return " (default: the last activation with spatial extent before the global pooling; --layer to choose)", nil
+}
+
+// lookupClass resolves --class: an index (checked against the model's classes) or a
+// class name (labels.Lookup: exact, then ignoring case, then a unique prefix).
+func (f *explainFlags) lookupClass(names labels.Choice, m *models.Model) (int, error) {
+	if i, err := strconv.Atoi(strings.TrimSpace(f.class)); err == nil {
+		return i, checkClass(i, m)
+	}
+	c, err := labels.Lookup(names.Names, m.Spec.NumClasses, f.class)
+	if err != nil {
+		return 0, usagef("--class: %v", err)
+	}
+	return c, nil
 }

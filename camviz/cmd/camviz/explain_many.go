@@ -12,7 +12,9 @@ import (
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/heatmap"
+	"github.com/camviz/camviz/camviz/labels"
 	"github.com/camviz/camviz/camviz/models"
+	"github.com/gomlx/compute"
 )
 
 // pictureExts are the file extensions a folder or glob --input takes.
@@ -106,7 +108,7 @@ type pictureRow struct {
 // Explainer and writes each picture's maps under f.out/NAME/ (the same layout as one
 // picture's run), then f.out/index.html, last and whole.
 func explainMany(f *explainFlags, m *models.Model, paths []string, methods []camviz.Method, target camviz.Target,
-	cmap *heatmap.Colormap, stdout, stderr io.Writer) (err error) {
+	cmap *heatmap.Colormap, classes labels.Choice, layerNote string, stdout, stderr io.Writer) (err error) {
 	backend, err := backends.New()
 	if err != nil {
 		return err
@@ -115,9 +117,14 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 	if err != nil {
 		return err
 	}
-	if err := checkLayers(m, backend, first.dims, f.layers); err != nil {
+	taps, err := checkLayers(m, backend, first.dims, f.layers)
+	if err != nil {
 		return err
 	}
+	fmt.Fprintf(stdout, "labels: %s\n", classes.Source)
+	fmt.Fprintln(stdout, scoreLine(m, taps))
+	fmt.Fprintln(stdout, first.plan.String())
+	fmt.Fprintf(stdout, "layers: %s%s\n", strings.Join(f.layers, ", "), layerNote)
 	folders, notes := layerFolders(f.layers)
 	mainMethods := methods
 	var skip map[string]map[camviz.Method]bool
@@ -136,7 +143,7 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 				}
 			}
 			if len(camLayers) > 0 {
-				if camEx, err = m.Explainer(backend, camLayers, camviz.MethodCAM); err != nil {
+				if camEx, err = f.explainer(backend, m, camLayers, camviz.MethodCAM); err != nil {
 					return usageError{err}
 				}
 			}
@@ -145,11 +152,7 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 	for _, note := range notes {
 		fmt.Fprintln(stdout, note)
 	}
-	cfg := m.Config(f.layers, mainMethods...)
-	if err := f.configure(&cfg); err != nil {
-		return usageError{err}
-	}
-	ex, err := camviz.NewExplainer(backend, m.Store, m.Fn, cfg)
+	ex, err := f.explainer(backend, m, f.layers, mainMethods...)
 	if err != nil {
 		return usageError{err}
 	}
@@ -174,7 +177,7 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 			batch.pictures = append(batch.pictures, in.pictures...)
 		}
 		batch.dims[0] = end - start
-		w := &writer{m: m, cmap: cmap, alpha: f.alpha, format: f.format, skip: skip, folders: folders}
+		w := &writer{m: m, cmap: cmap, alpha: f.alpha, format: f.format, skip: skip, folders: folders, classes: classes}
 		if w.res, err = ex.ExplainFloats(batch.data, batch.dims, target); err != nil {
 			return usageError{fmt.Errorf("pictures %s…%s: %w", paths[start], paths[end-1], err)}
 		}
@@ -193,8 +196,10 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 				return err
 			}
 			pred := models.Argmax(w.res.Logits[j])
-			row := pictureRow{name: names[i], path: paths[i], predicted: m.ClassName(pred), explained: m.ClassName(w.res.Classes[j])}
-			fmt.Fprintf(stdout, "%s: predicted %s (logit %.6g); explained %s\n", paths[i], row.predicted, w.res.Logits[j][pred], row.explained)
+			row := pictureRow{name: names[i], path: paths[i], predicted: classLabel(classes, pred),
+				explained: classLabel(classes, w.res.Classes[j])}
+			fmt.Fprintf(stdout, "%s: predicted %s, score %.6g; explained %s\n", paths[i], row.predicted, w.res.Logits[j][pred], row.explained)
+			fmt.Fprintf(stdout, "  top-%d softmax: %s\n", topK, formatTop(classes, labels.TopK(classes, w.res.Logits[j], topK)))
 			rows = append(rows, row)
 		}
 		bar.show(end)
@@ -237,7 +242,7 @@ func (w *writer) writePicture(j int, dir string, layers []string, methods []camv
 					return err
 				}
 			}
-			if _, err := w.writeMapsAndOverlay(sub, string(meth), final[j:j+1]); err != nil {
+			if _, err := w.writeMapsAndOverlay(sub, string(meth), string(meth)+" at "+l, final[j:j+1], j); err != nil {
 				return err
 			}
 		}
@@ -261,7 +266,7 @@ func (w *writer) writePicture(j int, dir string, layers []string, methods []camv
 		if err != nil {
 			return err
 		}
-		if _, err := w.writeMapsAndOverlay(sub, string(meth), agg[j:j+1]); err != nil {
+		if _, err := w.writeMapsAndOverlay(sub, string(meth), string(meth)+" at "+strings.Join(layers, " + "), agg[j:j+1], j); err != nil {
 			return err
 		}
 	}
@@ -322,4 +327,19 @@ func writeManyIndex(f *explainFlags, rows []pictureRow, folders map[string]strin
 	}
 	b.WriteString("</table>\n<p>Maps: minmax(resize(minmax(relu(raw)))) as pytorch-grad-cam.</p>\n</body></html>\n")
 	return writeFileAtomic(filepath.Join(f.out, "index.html"), []byte(b.String()))
+}
+
+// explainer builds the Explainer of layers × methods with each layer in its layout
+// (--tokens, --drop-tokens, --channels-last) and the method options (--finer-alpha,
+// --finer-ranks, --random-seed), for runExplain and explainMany.
+func (f *explainFlags) explainer(backend compute.Backend, m *models.Model, layers []string, methods ...camviz.Method) (*camviz.Explainer, error) {
+	cfg := m.Config(layers, methods...)
+	if err := f.configure(&cfg); err != nil {
+		return nil, err
+	}
+	var err error
+	if cfg.LayerLayouts, err = f.layout.layouts(cfg.Layers); err != nil {
+		return nil, err
+	}
+	return camviz.NewExplainer(backend, m.Store, m.Fn, cfg)
 }

@@ -159,3 +159,27 @@ func TestOutputNames(t *testing.T) {
 		t.Errorf("outputNames = %v, want %v", got, want)
 	}
 }
+
+// TestExplainDefaults checks the defaults of explain: Grad-CAM at the last layer with a
+// spatial extent, block3 for the shipped GAP-CNN and target_activation (16×16, not the
+// 1×1 global-average-pooling output after it) for the ONNX model A, whose map equals
+// pytorch-grad-cam's.
+func TestExplainDefaults(t *testing.T) {
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, "explain", "--model", modelA, "--input", filepath.Join(refDir, "input_nchw.npy"), "--class", "3", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := readArray(t, filepath.Join(out, "target_activation", "GradCAM.npy"))
+	want := readRef(t, "relu3", "GradCAM_cls3_final.npy")
+	if want == nil || absErr(got.Data, want.Data) > 1e-4 {
+		t.Errorf("default layer and method on model A: the map is not pytorch-grad-cam's Grad-CAM at relu3")
+	}
+	out = t.TempDir()
+	if code, _, stderr := runCLI(t, "explain", "--model", "gapcnn", "--input", writePictures(t, t.TempDir())[0], "--out", out); code != 0 {
+		t.Fatalf("gapcnn: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "block3", "GradCAM.npy")); err != nil {
+		t.Errorf("gapcnn: the default is not Grad-CAM at block3: %v", err)
+	}
+}

@@ -235,3 +235,48 @@ func TestIndexAtomic(t *testing.T) {
 		t.Fatal("writing into a missing folder succeeded")
 	}
 }
+
+// TestTrimError checks that a long error from deep inside GoMLX (here shaped like the
+// probe's ~500-character unsupported-op message) is cut to its start and its end, and
+// that short ones and CAMVIZ_VERBOSE=1 keep everything.
+func TestTrimError(t *testing.T) {
+	long := "--model m.onnx: models.LoadONNX(m.onnx): building the graph for input [1 3 32 32]: " +
+		strings.Repeat("failed to build graph: while converting node #17 (op_type=\"Foo\"): github.com/gomlx/onnx-gomlx/onnx.(*Model).convertNode; ", 6) +
+		"unsupported op type \"Foo\" in node \"/foo/Foo\""
+	got := trimError(long)
+	if len(got) > maxErrorLen+80 || !strings.HasPrefix(got, "--model m.onnx: models.LoadONNX(m.onnx)") ||
+		!strings.Contains(got, `unsupported op type "Foo" in node "/foo/Foo"`) || !strings.Contains(got, "CAMVIZ_VERBOSE=1") {
+		t.Errorf("trimmed to %d bytes: %q", len(got), got)
+	}
+	if short := "--class 6: the model has 6 classes, 0 to 5"; trimError(short) != short {
+		t.Errorf("a short message changed: %q", trimError(short))
+	}
+	t.Setenv("CAMVIZ_VERBOSE", "1")
+	if trimError(long) != long {
+		t.Errorf("CAMVIZ_VERBOSE=1 still trimmed")
+	}
+}
+
+// TestPrepareOut checks --out before anything is computed, without creating it: a
+// missing folder under a writable one passes and is not created yet; under a file, or
+// under /proc, it is refused; an existing folder's stale index.html is removed.
+func TestPrepareOut(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "a", "b")
+	if err := prepareOut(missing); err != nil {
+		t.Fatalf("a missing folder under a writable one: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
+		t.Errorf("prepareOut created %s before anything was computed", filepath.Join(dir, "a"))
+	}
+	file := writeFile(t, filepath.Join(dir, "f"), []byte("x"))
+	for _, bad := range []string{file, filepath.Join(file, "sub"), "/proc/camviz-out/x"} {
+		if err := prepareOut(bad); err == nil {
+			t.Errorf("--out %s accepted", bad)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("probe files left behind: %v", entries)
+	}
+}

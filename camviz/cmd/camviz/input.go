@@ -11,13 +11,8 @@ import (
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/camviz/camviz/camviz/npy"
+	"github.com/camviz/camviz/camviz/preprocess"
 )
-
-// inputOptions say how a picture becomes the model's input.
-type inputOptions struct {
-	size      string // "H,W", "" for the model's input size
-	mean, std string // per-channel normalisation, "" for 0 and 1
-}
 
 // input is a batch in the model's layout and, for the overlays, each image as a picture.
 type input struct {
@@ -26,6 +21,8 @@ type input struct {
 	pictures []image.Image
 	// notes are said to the user before explaining (a converted .npy, …).
 	notes []string
+	// plan is the preprocessing applied to a picture (nil for a .npy array).
+	plan *preprocess.Plan
 }
 
 // loadInput reads --input: a PNG/JPEG picture (resized and normalised) or a float32 .npy
@@ -42,6 +39,10 @@ func loadInput(path string, m *models.Model, opt inputOptions) (*input, error) {
 		return nil, usagef("--input %s is a folder: give a PNG/JPEG picture or a .npy array", path)
 	}
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
+		if given := opt.given(); len(given) > 0 {
+			return nil, usagef("%s: a .npy input is fed to the model as it is; %s apply to PNG/JPEG pictures only",
+				path, strings.Join(given, ", "))
+		}
 		return loadNpyInput(path, m)
 	}
 	return loadPicture(path, m, opt)
@@ -86,35 +87,17 @@ func npyTypeName(descr string) string {
 	return descr
 }
 
+// loadPicture reads a PNG/JPEG picture and preprocesses it as opt.plan decides (the
+// flags, the preset, what the model states, the defaults).
 func loadPicture(path string, m *models.Model, opt inputOptions) (*input, error) {
-	h, w, c := m.Spec.InputSize[0], m.Spec.InputSize[1], m.Spec.InputSize[2]
-	if opt.size != "" {
-		hw, err := parseInts("size", opt.size, 2)
-		if err != nil {
-			return nil, err
-		}
-		h, w = hw[0], hw[1]
-	}
-	if c != 1 && c != 3 {
+	if c := m.Spec.InputSize[2]; c != 1 && c != 3 {
 		return nil, usagef("--input %s: the model takes %d-channel images; give a .npy array in its layout", path, c)
 	}
-	mean, std := []float32{0, 0, 0}, []float32{1, 1, 1}
-	var err error
-	if opt.mean != "" {
-		if mean, err = parseFloats("mean", opt.mean, c); err != nil {
-			return nil, err
-		}
+	p, err := opt.plan(m)
+	if err != nil {
+		return nil, err
 	}
-	if opt.std != "" {
-		if std, err = parseFloats("std", opt.std, c); err != nil {
-			return nil, err
-		}
-		for _, s := range std {
-			if s == 0 {
-				return nil, usagef("--std %q: a standard deviation of 0", opt.std)
-			}
-		}
-	}
+	h, w, c := p.Height, p.Width, p.Channels
 	// The size is checked against the model, and against the pixel limit, before
 	// the picture is decoded and resized.
 	dims := m.InputDims(1)
@@ -123,7 +106,7 @@ func loadPicture(path string, m *models.Model, opt inputOptions) (*input, error)
 		dims[1], dims[2], dims[3] = c, h, w
 	}
 	if err := m.CheckInput(dims); err != nil {
-		return nil, usagef("--size: %v", err)
+		return nil, usagef("--size: picture size %d×%d (%s): %v", h, w, p.Why.Size, err)
 	}
 	if h > datasets.MaxPixels/w {
 		return nil, usagef("--size %d,%d is %d pixels, over the limit of %d (64 Mpx)", h, w, int64(h)*int64(w), datasets.MaxPixels)
@@ -132,26 +115,15 @@ func loadPicture(path string, m *models.Model, opt inputOptions) (*input, error)
 	if err != nil {
 		return nil, usagef("--input %s: %v", path, err)
 	}
-	data := make([]float32, h*w*c)
-	for p := range h * w {
-		for k := range c {
-			v := rgb[3*p+k]
-			if c == 1 {
-				v = (rgb[3*p] + rgb[3*p+1] + rgb[3*p+2]) / 3
-			}
-			v = (v - mean[k]) / std[k]
-			if m.ChannelsFirst {
-				data[k*h*w+p] = v
-			} else {
-				data[p*c+k] = v
-			}
-		}
+	data, err := p.Apply(rgb, m.ChannelsFirst)
+	if err != nil {
+		return nil, err
 	}
 	pic := image.NewRGBA(image.Rect(0, 0, w, h))
-	for p := range h * w {
-		pic.Set(p%w, p/w, color.RGBA{to8(rgb[3*p]), to8(rgb[3*p+1]), to8(rgb[3*p+2]), 255})
+	for px := range h * w {
+		pic.Set(px%w, px/w, color.RGBA{to8(rgb[3*px]), to8(rgb[3*px+1]), to8(rgb[3*px+2]), 255})
 	}
-	return &input{data: data, dims: dims, pictures: []image.Image{pic}}, nil
+	return &input{data: data, dims: dims, pictures: []image.Image{pic}, plan: &p}, nil
 }
 
 // toPicture turns one image of an array (dims [C, H, W] or [H, W, C]) into a picture:

@@ -10,7 +10,7 @@ import (
 	"github.com/camviz/camviz/camviz/backends"
 )
 
-const layersUsage = `Usage: camviz layers --model FILE [--input-shape DIMS]
+const layersUsage = `Usage: camviz layers --model FILE [--input-shape DIMS] [--score NAME]
 
 Lists every tapped layer (activation) of the model with its shape and dtype, in graph
 order. Layers marked * are activations that CAM methods can explain — feature maps
@@ -19,6 +19,9 @@ model's own, the layout camviz infers for them (tokens HxW drop D: the grid and 
 leading class tokens dropped; channels-last: an NHWC block in an NCHW model; "set
 --tokens" when it cannot tell); give their names to "camviz explain --layer". ONNX
 layers are named by their ONNX output names (a leading "/" may be given or left out).
+The layer marked "← default" is what "camviz explain" explains without --layer: the last
+activation with spatial extent before the global pooling that feeds the scores. The
+"scores:" line names the tensor used as the class scores (--score to choose another).
 
 Flags:
 `
@@ -28,10 +31,12 @@ func runLayers(args []string, stdout io.Writer) error {
 	modelPath := fs.String("model", "", "ONNX file or camviz model folder (required)")
 	shape := fs.String("input-shape", "", "input dimensions in the model's layout: N,C,H,W for ONNX models, N,H,W,C for\n"+
 		"zoo models (default: one image of the model's input size)")
+	score := fs.String("score", "", "node output to use as the class scores (ONNX; as in camviz explain): the default layer\n"+
+		"is the one feeding it")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	m, err := loadModel(*modelPath)
+	m, err := loadModel(*modelPath, *score)
 	if err != nil {
 		return err
 	}
@@ -56,8 +61,13 @@ func runLayers(args []string, stdout io.Writer) error {
 	for _, l := range m.Layers {
 		explainable[l] = true
 	}
+	def, defErr := m.DefaultLayerFromTaps(taps)
 	fmt.Fprintf(stdout, "model %s: %s, input %s %v, %d classes, %d taps\n", *modelPath, m.Spec.Arch,
 		layoutName(m), dims, m.Spec.NumClasses, len(taps))
+	fmt.Fprintln(stdout, scoreLine(m, taps))
+	if defErr != nil {
+		fmt.Fprintf(stdout, "default layer: none (%s)\n", strings.TrimPrefix(defErr.Error(), "models: "))
+	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	cfg := m.Config(nil)
 	imageHW := [2]int{dims[1], dims[2]}
@@ -77,6 +87,9 @@ func runLayers(args []string, stdout io.Writer) error {
 			} else if err != nil && len(t.Shape) == 3 {
 				layout = "tokens: set --tokens HxW --drop-tokens N"
 			}
+		}
+		if t.Name == def {
+			layout = strings.TrimSpace(layout + " ← default")
 		}
 		fmt.Fprintf(tw, "%s %s\t%v\t%s\t%s\n", mark, t.Name, t.Shape, t.DType, layout)
 	}

@@ -4,10 +4,11 @@
 //
 //	go install github.com/camviz/camviz/camviz/cmd/camviz@latest
 //
-//	camviz layers   --model FILE [--input-shape N,C,H,W]
+//	camviz layers   --model FILE [--input-shape N,C,H,W] [--score NAME]
 //	camviz explain  --model FILE --input FILE|FOLDER|GLOB [--layer NAME...] [--method NAME...]
-//	                [--class N | --argmax] [--raw] [--format png|npy|both] [--batch N]
-//	                --out DIR [--colormap NAME] [--alpha A] [--size H,W] [--mean M] [--std S]
+//	                [--class N|NAME | --argmax] [--labels FILE] [--score NAME] [--raw]
+//	                [--format png|npy|both] [--batch N] --out DIR [--colormap NAME] [--alpha A]
+//	                [--preset imagenet|none] [--size H,W] [--bgr] [--range 0-1|0-255] [--mean M] [--std S]
 //	camviz evaluate -model NAME -data synthetic|fmnist-canvas -out DIR [...]
 //	camviz train    -arch gapcnn|resnet|vgg -data synthetic|fmnist-canvas -out DIR [...]
 //	camviz bench    [-quick] [-md FILE]

@@ -9,13 +9,19 @@ import (
 )
 
 // loadModel reads --model: a camviz model folder (models.Load), an ONNX file
-// (models.LoadONNX) or, when no such file exists, the name of a model shipped with camviz
-// (models.LoadShipped; camviz models lists them).
-func loadModel(path string) (*models.Model, error) {
+// (models.LoadONNXOptions, whose class scores are the node output score; "" for the
+// loader's default: the logits output, or the input of a final Softmax or Sigmoid) or,
+// when no such file exists, the name of a model shipped with camviz (models.LoadShipped;
+// camviz models lists them).
+func loadModel(path, score string) (*models.Model, error) {
 	if path == "" {
 		return nil, usagef("--model is required: an ONNX file, a camviz model folder or a shipped model (%s)", strings.Join(models.ShippedNames(), ", "))
 	}
 	info, err := os.Stat(path)
+	isZoo := (err != nil && slices.Contains(models.ShippedNames(), path)) || (err == nil && info.IsDir())
+	if isZoo && score != "" {
+		return nil, usagef("--score %s: a camviz model scores its logits; --score names a node output of an ONNX model", score)
+	}
 	if err != nil && slices.Contains(models.ShippedNames(), path) {
 		return models.LoadShipped(path)
 	}
@@ -26,7 +32,7 @@ func loadModel(path string) (*models.Model, error) {
 	if info.IsDir() {
 		m, err = models.Load(path)
 	} else {
-		m, err = models.LoadONNX(path)
+		m, err = models.LoadONNXOptions(path, models.ONNXOptions{Score: score})
 	}
 	if err != nil {
 		return nil, usagef("--model %s: %v", path, err)

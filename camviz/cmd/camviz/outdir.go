@@ -56,31 +56,58 @@ func layerFolders(layers []string) (folders map[string]string, notes []string) {
 }
 
 // prepareOut checks, before anything is computed, that --out is a folder camviz can
-// write to: it creates it if missing, writes and removes a probe file, and removes an
-// index.html left by an earlier run, so that a run that fails later leaves no page
-// that claims success. Any failure is a usage error naming the folder.
+// write to, without creating it (a run that fails before writing leaves nothing
+// behind): an existing --out must be a folder where a probe file can be written and
+// removed; a missing one must have a nearest existing parent that is such a folder.
+// It removes an index.html left by an earlier run, so that a run that fails later
+// leaves no page that claims success. Any failure is a usage error naming the folder.
 func prepareOut(dir string) error {
-	if info, err := os.Stat(dir); err == nil && !info.IsDir() {
+	info, err := os.Stat(dir)
+	switch {
+	case err == nil && !info.IsDir():
 		return usagef("--out %s is a file, not a folder: give a folder to write the maps to", dir)
+	case err == nil:
+		if err := probeWrite(dir); err != nil {
+			return usagef("--out %s: the folder is not writable: %v", dir, rootCause(err))
+		}
+		if err := os.Remove(filepath.Join(dir, "index.html")); err != nil && !os.IsNotExist(err) {
+			return usagef("--out %s: cannot replace the index.html of an earlier run: %v", dir, rootCause(err))
+		}
+		return nil
+	case !os.IsNotExist(err):
+		return usagef("--out %s: %v", dir, rootCause(err))
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	parent := filepath.Dir(filepath.Clean(dir))
+	for {
+		info, err := os.Stat(parent)
+		if err == nil {
+			if !info.IsDir() {
+				return usagef("--out %s: cannot create the folder: %s is a file", dir, parent)
+			}
+			break
+		}
+		if !os.IsNotExist(err) || parent == filepath.Dir(parent) {
+			return usagef("--out %s: cannot create the folder: %v", dir, rootCause(err))
+		}
+		parent = filepath.Dir(parent)
+	}
+	if err := probeWrite(parent); err != nil {
 		return usagef("--out %s: cannot create the folder: %v", dir, rootCause(err))
 	}
+	return nil
+}
+
+// probeWrite writes and removes a small file in dir.
+func probeWrite(dir string) error {
 	probe, err := os.CreateTemp(dir, ".camviz-write-check-*")
 	if err != nil {
-		return usagef("--out %s: the folder is not writable: %v", dir, rootCause(err))
+		return err
 	}
 	name := probe.Name()
 	_, werr := probe.Write([]byte("camviz"))
 	cerr := probe.Close()
 	os.Remove(name)
-	if werr != nil || cerr != nil {
-		return usagef("--out %s: writing a file there failed: %v", dir, rootCause(firstErr(werr, cerr)))
-	}
-	if err := os.Remove(filepath.Join(dir, "index.html")); err != nil && !os.IsNotExist(err) {
-		return usagef("--out %s: cannot replace the index.html of an earlier run: %v", dir, rootCause(err))
-	}
-	return nil
+	return firstErr(werr, cerr)
 }
 
 // writeFileAtomic writes data to a temporary file next to path and renames it into

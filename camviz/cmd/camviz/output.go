@@ -15,6 +15,7 @@ import (
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/heatmap"
+	"github.com/camviz/camviz/camviz/labels"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/camviz/camviz/camviz/npy"
 )
@@ -48,6 +49,8 @@ type writer struct {
 	skip  map[string]map[camviz.Method]bool
 	// folders maps each layer to its folder inside dir (layerFolders).
 	folders map[string]string
+	// classes names the classes in the captions and the page.
+	classes labels.Choice
 	// cells[row][method] are the PNGs of the page (nil: left out); rows are the layers
 	// (+ multilayer).
 	rows  []string
@@ -93,7 +96,7 @@ func (w *writer) writeAll(layers []string, methods []camviz.Method) error {
 					return err
 				}
 			}
-			pngBytes, err := w.writeMapsAndOverlay(dir, string(meth), final)
+			pngBytes, err := w.writeMapsAndOverlay(dir, string(meth), string(meth)+" at "+l, final, 0)
 			if err != nil {
 				return err
 			}
@@ -120,7 +123,7 @@ func (w *writer) writeAll(layers []string, methods []camviz.Method) error {
 			if err != nil {
 				return err
 			}
-			pngBytes, err := w.writeMapsAndOverlay(dir, string(meth), agg)
+			pngBytes, err := w.writeMapsAndOverlay(dir, string(meth), string(meth)+" at "+strings.Join(layers, " + "), agg, 0)
 			if err != nil {
 				return err
 			}
@@ -131,23 +134,43 @@ func (w *writer) writeAll(layers []string, methods []camviz.Method) error {
 	return w.writeIndex(methods)
 }
 
-// writeMapsAndOverlay writes name.npy and name.png in dir and returns the PNG.
-func (w *writer) writeMapsAndOverlay(dir, name string, maps []*heatmap.Map) ([]byte, error) {
+// minCaptionCell is the smallest cell of the captioned overlay PNGs, in pixels, so that a
+// caption of about 20 characters fits under a small input (smaller inputs are scaled up,
+// nearest neighbour).
+const minCaptionCell = 160
+
+// writeMapsAndOverlay writes name.npy and name.png in dir and returns the PNG: the
+// overlays side by side under title, each captioned with the class it explains (maps[i]
+// is example first+i of the result).
+func (w *writer) writeMapsAndOverlay(dir, name, title string, maps []*heatmap.Map, first int) ([]byte, error) {
 	if w.format != "png" {
 		if err := writeMaps(filepath.Join(dir, name+".npy"), maps); err != nil {
 			return nil, err
 		}
 	}
 	var overlays []image.Image
+	var captions []string
+	size := minCaptionCell
 	for i, mp := range maps {
 		o, err := heatmap.Overlay(w.in.pictures[i], mp, w.cmap, w.alpha)
 		if err != nil {
 			return nil, err
 		}
 		overlays = append(overlays, o)
+		caption := classLabel(w.classes, w.res.Classes[first+i])
+		if len(maps) > 1 {
+			caption = fmt.Sprintf("%d: %s", i, caption)
+		}
+		captions = append(captions, caption)
+		size = max(size, o.Bounds().Dx(), o.Bounds().Dy())
+	}
+	grid := &heatmap.Grid{Title: title, ColLabels: captions, Cells: [][]image.Image{overlays}, CellSize: size}
+	img, err := grid.Render()
+	if err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, sideBySide(overlays)); err != nil {
+	if err := png.Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	if w.format != "npy" {
@@ -200,8 +223,9 @@ func (w *writer) writeIndex(methods []camviz.Method) error {
 		html.EscapeString(w.model), html.EscapeString(w.m.Spec.Arch), layoutName(w.m), w.res.InputDims)
 	for i, logits := range w.res.Logits {
 		pred := models.Argmax(logits)
-		fmt.Fprintf(&b, "<li>image %d: predicted %s (logit %.6g), explained %s</li>\n", i,
-			html.EscapeString(w.m.ClassName(pred)), logits[pred], html.EscapeString(w.m.ClassName(w.res.Classes[i])))
+		fmt.Fprintf(&b, "<li>image %d: predicted %s, score %.6g; explained %s; top-%d softmax: %s</li>\n", i,
+			html.EscapeString(classLabel(w.classes, pred)), logits[pred], html.EscapeString(classLabel(w.classes, w.res.Classes[i])),
+			topK, html.EscapeString(formatTop(w.classes, labels.TopK(w.classes, logits, topK))))
 	}
 	b.WriteString("</ul>\n")
 	var buf bytes.Buffer

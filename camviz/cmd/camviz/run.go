@@ -25,7 +25,7 @@ const topUsage = `camviz explains image classifiers with class activation maps.
 
 Usage:
   camviz layers  --model FILE [--input-shape DIMS]      list the layers that can be explained
-  camviz explain --model FILE --input FILE --layer NAME --method NAME --out DIR [...]
+  camviz explain --model FILE --input FILE --method NAME --out DIR [--layer NAME ...]
                                                          write maps (.npy), overlays (.png) and index.html
   camviz evaluate [flags]                                score methods on a localization set (box accuracy, PxAP, faithfulness)
   camviz train    [flags]                                train a zoo model and save it as a camviz model folder

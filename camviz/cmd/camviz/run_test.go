@@ -198,20 +198,23 @@ func TestLayersCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if len(lines) != 11 {
-		t.Fatalf("%d lines, want a header and the 10 node outputs:\n%s", len(lines), stdout)
+	if len(lines) != 12 {
+		t.Fatalf("%d lines, want a header, the scores and the 10 node outputs:\n%s", len(lines), stdout)
+	}
+	if lines[1] != "scores: logits [2 10] (graph output)" {
+		t.Errorf("scores line %q", lines[1])
 	}
 	for i, want := range []string{"* conv1/Conv_output_0 [2 16 32 32] Float32", "* relu2/Relu_output_0 [2 32 32 32] Float32",
-		"* target_activation [2 64 16 16] Float32", "logits [2 10] Float32"} {
+		"* target_activation [2 64 16 16] Float32 ← default", "logits [2 10] Float32"} {
 		found := false
-		for _, l := range lines[1:] {
+		for _, l := range lines[2:] {
 			found = found || strings.Join(strings.Fields(l), " ") == want
 		}
 		if !found {
 			t.Errorf("case %d: no line %q in\n%s", i, want, stdout)
 		}
 	}
-	if !strings.HasPrefix(strings.Fields(lines[1])[1], "conv1/") || !strings.HasPrefix(strings.Fields(lines[10])[0], "logits") {
+	if !strings.HasPrefix(strings.Fields(lines[2])[1], "conv1/") || !strings.HasPrefix(strings.Fields(lines[11])[0], "logits") {
 		t.Errorf("layers are not in graph order:\n%s", stdout)
 	}
 }
@@ -221,6 +224,11 @@ func TestErrors(t *testing.T) {
 	in := filepath.Join(refDir, "input_nchw.npy")
 	base := func(extra ...string) []string {
 		return append([]string{"explain", "--model", modelA, "--input", in, "--out", t.TempDir()}, extra...)
+	}
+	png := filepath.Join(t.TempDir(), "in.png")
+	writePNG(t, png, 32, 32)
+	picture := func(extra ...string) []string {
+		return append([]string{"explain", "--model", modelA, "--input", png, "--method", "gradcam", "--out", t.TempDir()}, extra...)
 	}
 	for _, c := range []struct {
 		args []string
@@ -251,6 +259,20 @@ func TestErrors(t *testing.T) {
 			"--model"},
 		{[]string{"layers", "--model", modelA, "--input-shape", "1,32,32,3"}, "has 32 channels"},
 		{[]string{"layers"}, "--model is required"},
+		{base("--method", "gradcam", "--bgr"), ".npy input is fed to the model as it is; --bgr apply to PNG/JPEG pictures only"},
+		{base("--method", "gradcam", "--preset", "imagenet", "--mean", "0.5"), "--mean, --preset apply to PNG/JPEG pictures only"},
+		{picture("--preset", "coco"), `unknown preset "coco": use "imagenet" or "none"`},
+		{picture("--range", "0-256"), `--range "0-256": want "0-1" or "0-255"`},
+		{picture("--mean", "1,2"), `--mean "1,2": want one number or 3 comma-separated numbers`},
+		{picture("--std", "1,0,1"), "has a 0"},
+		{picture("--size", "16,16"), "--size: picture size 16×16 (--size): input shape [1 3 16 16]: the ONNX model takes 32×32 images"},
+		{base("--method", "gradcam", "--class", "cat"), `--class: class "cat": the model's classes have no names`},
+		{base("--method", "gradcam", "--class", "-1"), "--class -1: give a class index ≥ 0"},
+		{base("--method", "gradcam", "--labels", filepath.Join(refDir, "index.json")), "not a JSON object of index → name strings"},
+		{base("--method", "gradcam", "--labels", labelFile(t, "a\nb\n")), "has 2 names but the model has 10 classes"},
+		{base("--method", "gradcam", "--score", "relu2/Relu_output_0"), "the score must be a float tensor [batch, classes]"},
+		{base("--method", "gradcam", "--score", "nope"), `score "nope" is not a node output of the model`},
+		{[]string{"layers", "--model", "gapcnn", "--score", "logits"}, "--score logits: a camviz model scores its logits"},
 	} {
 		code, stdout, stderr := runCLI(t, c.args...)
 		if code != exitUsage {

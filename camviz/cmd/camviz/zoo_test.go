@@ -12,6 +12,7 @@ import (
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/backends"
 	"github.com/camviz/camviz/camviz/datasets"
+	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/models"
 )
 
@@ -104,7 +105,40 @@ func TestExplainZooModelPicture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := overlay.Bounds(); b.Dx() != 32 || b.Dy() != 32 {
-		t.Errorf("overlay is %v, want 32×32", b)
+	// The PNG is the overlay under a title, captioned with the explained class: rebuild it
+	// from the API's final map and the resized picture.
+	picture := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	plain, err := datasets.LoadImage(picPath, 32, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range 32 * 32 {
+		picture.Set(p%32, p/32, color.RGBA{to8(plain[3*p]), to8(plain[3*p+1]), to8(plain[3*p+2]), 255})
+	}
+	final, _ := res.Final("layer2.0", camviz.MethodGradCAM)
+	o, err := heatmap.Overlay(picture, final[0], heatmap.Jet, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantPNG, err := (&heatmap.Grid{Title: "GradCAM at layer2.0", ColLabels: []string{"class 2"},
+		Cells: [][]image.Image{{o}}, CellSize: minCaptionCell}).Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if overlay.Bounds() != wantPNG.Bounds() {
+		t.Fatalf("overlay PNG is %v, want %v", overlay.Bounds(), wantPNG.Bounds())
+	}
+	diff := 0
+	for y := range wantPNG.Bounds().Dy() {
+		for x := range wantPNG.Bounds().Dx() {
+			r1, g1, b1, _ := overlay.At(x, y).RGBA()
+			r2, g2, b2, _ := wantPNG.At(x, y).RGBA()
+			if r1>>8 != r2>>8 || g1>>8 != g2>>8 || b1>>8 != b2>>8 {
+				diff++
+			}
+		}
+	}
+	if diff > 0 {
+		t.Errorf("overlay PNG differs from the captioned overlay of the API's map in %d pixels", diff)
 	}
 }

@@ -46,6 +46,7 @@ type options struct {
 	Torch      bool
 	MD         string // Markdown output file
 	Profile    string // CPU profile file
+	Soak       int    // Explain calls of the soak rows (soak.go); 0 skips them
 }
 
 func defaultOptions() options {
@@ -85,6 +86,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
 	fs.StringVar(&opts.MD, "md", "", "also write the table as Markdown to this file")
 	fs.StringVar(&opts.Profile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.IntVar(&opts.Soak, "soak", 1000, "Explain calls on one Explainer for the soak rows (RSS every 100 calls); 0 skips them")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -117,6 +119,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		if !set["scorecam"] {
 			opts.ScoreCAM = false
+		}
+		if !set["soak"] {
+			opts.Soak = 200
 		}
 		if !set["throughput"] {
 			opts.Throughput = 50

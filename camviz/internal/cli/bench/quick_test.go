@@ -37,7 +37,8 @@ func TestQuickRun(t *testing.T) {
 			want = append(want, "resnet/"+b+"/"+k)
 		}
 	}
-	want = append(want, "resnet/b1/scorecam", "resnet/b1/scorecam-chunk4", "throughput/pipeline", "throughput/ratio",
+	want = append(want, "resnet/b1/scorecam", "resnet/b1/scorecam-256MiB", "resnet/b1/scorecam-rss-1024MiB",
+		"resnet/b1/scorecam-rss-256MiB", "throughput/pipeline", "throughput/ratio",
 		"overlay", "rss/whole run")
 	for _, id := range want {
 		r, ok := rep.find(id)
@@ -62,7 +63,8 @@ func TestQuickRun(t *testing.T) {
 		"resnet/b1/ratio-gradcam-forward": "forward 20, Grad-CAM 20",
 		"resnet/b1/ratio-blocks-one":      "54 built = 20 forward + 34 backward",
 		"resnet/b1/scorecam":              "16 passes", // one per channel of layer4.1
-		"resnet/b1/scorecam-chunk4":       "16 passes in 4 chunks of 4",
+		"resnet/b1/scorecam-256MiB":       "16 passes in 1 chunks of 16",
+		"resnet/b1/scorecam-rss-256MiB":   "measured/estimated",
 	}
 	for id, n := range notes {
 		if r, _ := rep.find(id); !strings.Contains(r.Note, n) {

@@ -181,32 +181,43 @@ func (b *resnetBench) rows(batch int) ([]row, error) {
 	return append(rows, ratio, blocks), nil
 }
 
-// scoreCAMRow measures Score-CAM at the last block, batch 1: with chunk 0,
-// with the chunk size camviz chooses from its default memory budget (the goal's
-// row); otherwise with Config.ChunkSize = chunk.
-func (b *resnetBench) scoreCAMRow(chunk int) (row, error) {
+// scoreCAMRows measures Score-CAM at the last block, batch 1, with the chunk
+// camviz chooses for Config.MemoryBudget = budget (0: the default, the goal's
+// row), and the peak RSS of the section so far (run resets it before each
+// Score-CAM section) against the budget + 300 MiB and against the estimate
+// Result.Memory reports.
+func (b *resnetBench) scoreCAMRows(budget int64) ([]row, error) {
 	s := b.opts.Spec.InputSize
 	r := row{ID: "resnet/b1/scorecam", Section: b.section(1), Name: "Score-CAM at " + b.last, Unit: "s",
 		Goal: goalScoreCAM, Ref: refScoreCAM}
-	if chunk > 0 {
-		r = row{ID: fmt.Sprintf("resnet/b1/scorecam-chunk%d", chunk), Section: b.section(1),
-			Name: fmt.Sprintf("Score-CAM at %s, Config.ChunkSize = %d", b.last, chunk), Unit: "s"}
+	effective := budget
+	if budget == 0 {
+		effective = camviz.DefaultMemoryBudget
+	}
+	tag := fmt.Sprintf("%dMiB", effective>>20)
+	mem := row{ID: "resnet/b1/scorecam-rss-" + tag, Section: b.section(1), Unit: "MiB",
+		Name: fmt.Sprintf("Score-CAM peak RSS, MemoryBudget %s", formatMiB(effective)),
+		Goal: &goal{Limit: float64(effective+scoreCAMSlack) / (1 << 20), AtMost: true}}
+	if budget > 0 {
+		r = row{ID: "resnet/b1/scorecam-" + tag, Section: b.section(1), Unit: "s",
+			Name: fmt.Sprintf("Score-CAM at %s, Config.MemoryBudget = %s", b.last, formatMiB(budget))}
 	}
 	if !b.opts.ScoreCAM {
-		r.Value = nan()
+		r.Value, mem.Value = nan(), nan()
 		r.Note = "skipped (-quick or -scorecam=false): it runs one forward pass per channel"
-		return r, nil
+		mem.Note = r.Note
+		return []row{r, mem}, nil
 	}
 	img := randomTensor(b.rng, 1, s[0], s[1], s[2])
 	cfg := b.m.Config([]string{b.last}, camviz.MethodScoreCAM)
-	cfg.ChunkSize = chunk
+	cfg.MemoryBudget = budget
 	ex, err := camviz.NewExplainer(b.backend, b.m.Store, b.m.Fn, cfg)
 	if err != nil {
-		return r, err
+		return nil, err
 	}
 	est, err := ex.EstimateMemory(camviz.ArgmaxTarget(), img.Shape().Dimensions...) // builds and compiles
 	if err != nil {
-		return r, fmt.Errorf("Score-CAM: %w", err)
+		return nil, fmt.Errorf("Score-CAM: %w", err)
 	}
 	explain := func() error {
 		_, err := ex.Explain(img, camviz.ArgmaxTarget())
@@ -216,29 +227,32 @@ func (b *resnetBench) scoreCAMRow(chunk int) (row, error) {
 	// later calls (more images) reuse them. Both are reported.
 	first, err := measure(0, 1, explain)
 	if err != nil {
-		return r, fmt.Errorf("Score-CAM: %w", err)
+		return nil, fmt.Errorf("Score-CAM: %w", err)
 	}
 	t, err := measure(0, b.opts.ScoreReps, explain)
 	if err != nil {
-		return r, fmt.Errorf("Score-CAM: %w", err)
+		return nil, fmt.Errorf("Score-CAM: %w", err)
 	}
 	r.Value, r.CPU = t.Wall.Seconds(), ms(t.CPU)
 	if len(est) == 1 {
 		e := est[0]
-		runs := fmt.Sprintf("second call (the first, after compiling: %.1f s, CPU %.1f s)", first.Wall.Seconds(),
-			first.CPU.Seconds())
+		runs := fmt.Sprintf("second call (the first, after compiling: %.1f s, CPU %.1f s, %.2f× the later)",
+			first.Wall.Seconds(), first.CPU.Seconds(), first.Wall.Seconds()/t.Wall.Seconds())
 		if t.Reps > 1 {
-			runs = fmt.Sprintf("median of calls 2-%d (the first, after compiling: %.1f s, CPU %.1f s)", t.Reps+1,
-				first.Wall.Seconds(), first.CPU.Seconds())
+			runs = fmt.Sprintf("median of calls 2-%d (the first, after compiling: %.1f s, CPU %.1f s, %.2f× the later)",
+				t.Reps+1, first.Wall.Seconds(), first.CPU.Seconds(), first.Wall.Seconds()/t.Wall.Seconds())
 		}
-		who := fmt.Sprintf("camviz's choice for its %s memory budget", formatMiB(e.Budget))
-		if chunk > 0 {
-			who = "set by the bench, for comparison"
+		r.Note = fmt.Sprintf("%s; %d passes in %d chunks of %d (camviz's choice for its %s memory budget); estimated peak %s",
+			runs, e.Passes, e.Chunks, e.ChunkSize, formatMiB(e.Budget), formatMiB(e.PeakBytes))
+		if peak, err := peakRSS(); err == nil {
+			mem.Value = float64(peak) / (1 << 20)
+			mem.Note = fmt.Sprintf("VmHWM of the section (compile and %d calls); Result.Memory's estimate %s: measured/estimated = %.2f×",
+				1+t.Reps, formatMiB(e.PeakBytes), float64(peak)/float64(e.PeakBytes))
+		} else {
+			mem.Value, mem.Note = nan(), err.Error()
 		}
-		r.Note = fmt.Sprintf("%s; %d passes in %d chunks of %d (%s); estimated peak %s", runs, e.Passes, e.Chunks,
-			e.ChunkSize, who, formatMiB(e.PeakBytes))
 	}
-	return r, nil
+	return []row{r, mem}, nil
 }
 
 func formatMiB(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

@@ -11,8 +11,13 @@ import (
 	"github.com/camviz/camviz/camviz/backends"
 )
 
-// scoreCAMSmallChunk is the Config.ChunkSize of the second Score-CAM row.
-const scoreCAMSmallChunk = 4
+// scoreCAMSmallBudget is the Config.MemoryBudget of the second Score-CAM row, and
+// scoreCAMSlack what the process may use beyond the budget (the goal of the
+// peak-RSS rows: budget + 300 MiB).
+const (
+	scoreCAMSmallBudget = 256 << 20
+	scoreCAMSlack       = 300 << 20
+)
 
 // report is one run's results.
 type report struct {
@@ -106,17 +111,17 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 		if b != 1 {
 			continue
 		}
-		// Score-CAM: camviz's chunk (the goal), then a small one for comparison.
-		for _, chunk := range []int{0, scoreCAMSmallChunk} {
-			sc, err := rb.scoreCAMRow(chunk)
+		// Score-CAM: the default memory budget (the goal), then a small one.
+		for _, budget := range []int64{0, scoreCAMSmallBudget} {
+			sc, err := rb.scoreCAMRows(budget)
 			if err != nil {
 				return nil, err
 			}
-			rep.Rows = append(rep.Rows, sc)
+			rep.Rows = append(rep.Rows, sc...)
 			if opts.ScoreCAM {
-				what := "Score-CAM (camviz's chunk)"
-				if chunk > 0 {
-					what = fmt.Sprintf("Score-CAM (chunk %d)", chunk)
+				what := "Score-CAM (default budget)"
+				if budget > 0 {
+					what = fmt.Sprintf("Score-CAM (budget %d MiB)", budget>>20)
 				}
 				step(what)
 				memRow(what)
@@ -140,6 +145,13 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 	}
 	rep.Rows = append(rep.Rows, ov)
 	step("overlay")
+
+	soak, err := soakRows(opts.Soak, backend)
+	if err != nil {
+		return nil, err
+	}
+	rep.Rows = append(rep.Rows, soak...)
+	step(fmt.Sprintf("soak (%d Explain calls)", opts.Soak))
 
 	if opts.Torch {
 		fwd, ok1 := rep.find("resnet/b1/forward")

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/models"
@@ -14,6 +15,13 @@ import (
 // directory comes first), or the name of a model shipped with camviz (models.LoadShipped).
 // It returns what was read: the folder, or "NAME (shipped with camviz)".
 func loadModel(name string) (*models.Model, string, error) {
+	if strings.HasSuffix(strings.ToLower(name), ".onnx") {
+		m, err := models.LoadONNX(name)
+		if err != nil {
+			return nil, "", usagef("-model %s: %v", name, err)
+		}
+		return m, name, nil
+	}
 	if st, err := os.Stat(name); err == nil && st.IsDir() {
 		m, err := models.Load(name)
 		if err != nil {

@@ -9,7 +9,17 @@
 //	camviz evaluate -model gapcnn -data synthetic -methods CAM,GradCAM,ScoreCAM \
 //	    -metrics MaxBoxAccV2,PxAP,deletion -tau-step 0.001 -sanity -out /tmp/eval
 //
-// -model is a camviz model folder or the name of one shipped with camviz. -data
+// A WSOL benchmark in wsolevaluation's published layout (Choe et al. 2020: CUB,
+// ILSVRC, OpenImages; splits test and train-fullsup) is read with
+//
+//	camviz evaluate -model gapcnn -wsol-metadata DIR/metadata -images DIR/images/OpenImages \
+//	    -masks DIR/masks/OpenImages -dataset OpenImages -split test -out /tmp/eval
+//
+// (go run ./camviz/datasets/cmd/mkwsol writes a miniature one, datasets.WriteMiniWSOL).
+// Boxes are rescaled to the model's input size as wsolevaluation does; the box datasets
+// leave PxAP out of the default columns.
+//
+// -model is a camviz model folder, an .onnx file, or the name of one shipped with camviz. -data
 // synthetic draws camviz's synthetic shapes with seed 2 (the training command uses seed
 // 1); fmnist-canvas pastes Fashion-MNIST test items (t10k) on cluttered canvases with
 // seed 2, reading the Debian package dataset-fashion-mnist or $CAMVIZ_FASHION_MNIST,

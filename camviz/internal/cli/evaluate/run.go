@@ -8,6 +8,7 @@ import (
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/backends"
+	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/evaluate"
 	"github.com/camviz/camviz/camviz/models"
 )
@@ -31,6 +32,7 @@ type options struct {
 	sanity, quiet            bool
 	progress                 io.Writer // stderr, for the progress line
 	seed                     uint64
+	wsol                     wsolOptions
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -52,6 +54,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of ROAD's noise and of the randomized weights")
 	fs.StringVar(&o.out, "out", "", "folder to write table.csv, table.md, index.html and the charts to (required)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress line on stderr")
+	fs.StringVar(&o.wsol.metadata, "wsol-metadata", "", "read a WSOL benchmark in wsolevaluation's layout: its metadata folder (holding <dataset>/<split>/image_ids.txt, …); -n then defaults to every image")
+	fs.StringVar(&o.wsol.images, "images", "", "with -wsol-metadata: the image root (image ids are paths under it)")
+	fs.StringVar(&o.wsol.masks, "masks", "", "with -wsol-metadata and OpenImages: the mask root (default: -images)")
+	fs.StringVar(&o.wsol.dataset, "dataset", "", "with -wsol-metadata: CUB, ILSVRC or OpenImages")
+	fs.StringVar(&o.wsol.split, "split", "test", "with -wsol-metadata: test or train-fullsup")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return o, err
@@ -64,7 +71,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.model == "" || o.out == "" {
 		return o, usagef("-model and -out are required (evaluate -help)")
 	}
-	if o.n <= 0 {
+	if err := o.wsol.check(); err != nil {
+		return o, err
+	}
+	nSet := false
+	fs.Visit(func(f *flag.Flag) { nSet = nSet || f.Name == "n" })
+	if o.wsol.active() && !nSet {
+		o.n = 0 // every image of the split
+	} else if o.n <= 0 {
 		return o, usagef("-n %d: evaluate at least one image", o.n)
 	}
 	return o, nil
@@ -87,6 +101,9 @@ func (o options) config() (evaluate.Config, error) {
 	var err error
 	if cfg.Metrics, err = evaluate.ParseMetrics(o.metrics); err != nil {
 		return cfg, usageError{err}
+	}
+	if o.wsol.active() && o.metrics == "default" {
+		cfg.Metrics = wsolDefaultMetrics(o.wsol.dataset)
 	}
 	switch o.target {
 	case "label":
@@ -147,7 +164,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if data == "" {
 		data = defaultData(m)
 	}
-	examples, source, err := loadData(data, m, o.n)
+	var examples []datasets.Example
+	var source string
+	if o.wsol.active() {
+		examples, source, err = loadWSOL(o.wsol, m, o.n)
+	} else {
+		examples, source, err = loadData(data, m, o.n)
+	}
 	if err != nil {
 		return err
 	}

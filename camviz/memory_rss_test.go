@@ -1,0 +1,163 @@
+package camviz_test
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/models"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// rssChildEnv, when set to "<method>,<layer>,<batch>", makes TestChunkedPeakRSSChild
+// run that method on a batch of images in this (child) process and report its peak RSS.
+const rssChildEnv = "CAMVIZ_RSS_CHILD"
+
+// rssBudget is the MemoryBudget of the peak-RSS test, and rssSlack what the
+// process may use beyond it (the Go runtime, the model, the test binary).
+const (
+	rssBudget = 256 << 20
+	rssSlack  = 300 << 20
+)
+
+// rssModel is a ResNet-18 at a quarter of the width on 224×224 images: a chunk
+// of its passes at the test's budget is about 15 passes (Score-CAM) of 17 MiB.
+func rssModel() (*models.Model, error) {
+	spec := models.ResNet18Spec(10, 224)
+	spec.Channels = []int{16, 32, 64, 128}
+	return models.New(spec)
+}
+
+// TestChunkedPeakRSS runs Score-CAM (at layer4.1, one image: 128 passes of the
+// whole model) and Ablation-CAM (at layer2.0, 8 images: 256 passes of the layers
+// after it),
+// each in a subprocess with Config.MemoryBudget = 256 MiB and two Explain
+// calls, and fails if the subprocess's peak resident set size (VmHWM) exceeds
+// the budget by more than 300 MiB. It also checks that the budget is exercised
+// (the chosen chunk's estimated peak is at least half of it, so that ignoring
+// the budget would show) and that the estimate is not below the measured
+// growth of the process during the calls.
+func TestChunkedPeakRSS(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no /proc/self/status to read VmHWM from: %v", err)
+		}
+		t.Skip("no /proc/self/status (VmHWM is Linux's); the peak-RSS test runs on Linux")
+	}
+	for _, c := range []struct {
+		method, layer string
+		batch         int
+	}{{"ScoreCAM", "layer4.1", 1}, {"AblationCAM", "layer2.0", 8}} {
+		t.Run(c.method, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestChunkedPeakRSSChild$", "-test.v")
+			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%s,%d", rssChildEnv, c.method, c.layer, c.batch))
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("child process: %v\n%s", err, out)
+			}
+			vals := map[string]int64{}
+			sc := bufio.NewScanner(strings.NewReader(string(out)))
+			for sc.Scan() {
+				f := strings.Fields(sc.Text())
+				if len(f) == 3 && f[0] == "RSS" {
+					v, err := strconv.ParseInt(f[2], 10, 64)
+					if err != nil {
+						t.Fatalf("child line %q: %v", sc.Text(), err)
+					}
+					vals[f[1]] = v
+				}
+			}
+			peak, before, est, ok := vals["peak"], vals["before"], vals["estimate"], len(vals) == 3
+			if !ok {
+				t.Fatalf("child printed no RSS lines:\n%s", out)
+			}
+			t.Logf("child:\n%s", out)
+			t.Logf("%s at %s, batch %d, budget %d MiB: peak RSS %d MiB (before the calls %d MiB), estimated peak %d MiB",
+				c.method, c.layer, c.batch, rssBudget>>20, peak>>20, before>>20, est>>20)
+			if peak > rssBudget+rssSlack {
+				t.Errorf("peak RSS %d MiB exceeds MemoryBudget %d MiB + %d MiB", peak>>20, rssBudget>>20, rssSlack>>20)
+			}
+			if est < rssBudget/2 {
+				t.Errorf("estimated peak %d MiB is under half the budget: the test does not exercise it", est>>20)
+			}
+			if grown := peak - before; est < grown {
+				t.Errorf("estimated peak %d MiB is below the measured growth %d MiB", est>>20, grown>>20)
+			}
+		})
+	}
+}
+
+// TestChunkedPeakRSSChild is the subprocess of TestChunkedPeakRSS; it does
+// nothing unless CAMVIZ_RSS_CHILD is set.
+func TestChunkedPeakRSSChild(t *testing.T) {
+	spec := os.Getenv(rssChildEnv)
+	if spec == "" {
+		t.Skip("runs only as the subprocess of TestChunkedPeakRSS")
+	}
+	f := strings.Split(spec, ",")
+	if len(f) != 3 {
+		t.Fatalf("%s=%q: want <method>,<layer>,<batch>", rssChildEnv, spec)
+	}
+	method, layer := f[0], f[1]
+	batch, err := strconv.Atoi(f[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := rssModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := m.Config([]string{layer}, camviz.Method(method))
+	cfg.MemoryBudget = rssBudget
+	ex, err := camviz.NewExplainer(testBackend, m.Store, m.Fn, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	data := make([]float32, batch*224*224*3)
+	for i := range data {
+		data[i] = rng.Float32()
+	}
+	img := tensors.FromFlatDataAndDimensions(data, batch, 224, 224, 3)
+	before := vmHWM(t)
+	var est int64
+	for range 2 {
+		r, err := ex.Explain(img, camviz.ArgmaxTarget())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Memory) != 1 {
+			t.Fatalf("Result.Memory has %d estimates, want 1", len(r.Memory))
+		}
+		est = r.Memory[0].PeakBytes
+		fmt.Println(r.Memory[0])
+	}
+	fmt.Printf("RSS before %d\nRSS peak %d\nRSS estimate %d\n", before, vmHWM(t), est)
+}
+
+// vmHWM returns the process's peak resident set size from /proc/self/status.
+func vmHWM(t *testing.T) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			kb, err := strconv.ParseInt(f[0], 10, 64)
+			if err != nil || len(f) != 2 || f[1] != "kB" {
+				t.Fatalf("VmHWM line %q", l)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM line in /proc/self/status")
+	return 0
+}

@@ -1,0 +1,146 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/camviz/camviz/camviz"
+	"github.com/gomlx/compute"
+)
+
+// DefaultLayer returns the layer to explain when the user names none: the last
+// activation with spatial extent before the global pooling that feeds the class scores.
+// It builds the model for one image of its input size to learn the activations' shapes;
+// see [Model.DefaultLayerFromTaps] for the rule.
+func (m *Model) DefaultLayer(backend compute.Backend) (string, error) {
+	taps, err := m.Taps(backend)
+	if err != nil {
+		return "", fmt.Errorf("models: finding the default layer: %w", err)
+	}
+	return m.DefaultLayerFromTaps(taps)
+}
+
+// DefaultLayerFromTaps picks the default layer from the model's taps (as listed by
+// [Model.Taps]): the last activation, in graph order, that is 4-D, floating point, has
+// spatial extent (h·w > 1) and feeds the class scores through tensors without spatial
+// extent only — the input of the global pooling (or of a flatten) in front of the
+// classifier head. That is where pytorch-grad-cam's documentation puts the target layer
+// of the common CNNs (model.layer4[-1] of a ResNet, model.features[-1] of a VGG or
+// DenseNet) and what torchcam's locate_candidate_layer finds (the last module output
+// whose spatial size is not 1×1). Unlike torchcam, only tensors on the path to the
+// scores count: a spatial tensor computed after the pooling in graph order that does not
+// feed the scores (an auxiliary head, a second output), or one read only through Shape,
+// is never chosen. Vision transformers, whose scores come from tokens [N, T, D], have no
+// default (the error says what to give).
+//
+// Zoo models: the last block (Model.Layers) with spatial extent. ONNX models: the graph
+// is walked back from the score tensor (Model.Score, else the logits output), stopping
+// at the first spatial activation on every path; the latest of those in graph order
+// wins. The error says when no such activation exists.
+func (m *Model) DefaultLayerFromTaps(taps []camviz.TapInfo) (string, error) {
+	shape := map[string][]int{}
+	order := map[string]int{}
+	for i, t := range taps {
+		if len(t.Shape) == 4 && strings.HasPrefix(t.DType, "Float") {
+			shape[t.Name] = t.Shape
+		}
+		order[t.Name] = i
+	}
+	// A 4-D activation is read in the layout the Explainer gives it (camviz.Config.LayerLayout:
+	// channels-last blocks inside an NCHW model, as in ConvNeXt and Swin, are recognised).
+	cfg := m.Config(nil)
+	in := m.InputDims(1)
+	imageHW := [2]int{in[1], in[2]}
+	if m.ChannelsFirst {
+		imageHW = [2]int{in[2], in[3]}
+	}
+	spatial := func(tap string) bool {
+		s, ok := shape[tap]
+		if !ok {
+			return false
+		}
+		channelsFirst := m.ChannelsFirst
+		if l, err := cfg.LayerLayout(tap, s, imageHW); err == nil {
+			channelsFirst = l.Kind == camviz.LayoutChannelsFirst
+		}
+		if channelsFirst {
+			return s[2]*s[3] > 1
+		}
+		return s[1]*s[2] > 1
+	}
+	if m.onnx == nil {
+		for i := len(m.Layers) - 1; i >= 0; i-- {
+			if spatial(m.LayerName(m.Layers[i])) {
+				return m.LayerName(m.Layers[i]), nil
+			}
+		}
+		return "", fmt.Errorf("models: no block of the model has spatial extent at input %v (blocks %s); give the layer explicitly",
+			m.InputDims(1), strings.Join(m.Layers, ", "))
+	}
+	score := m.scoreOutput()
+	tokens := func(out string) bool {
+		for _, t := range taps {
+			if t.Name == tapName(out) {
+				return len(t.Shape) == 3 && t.Shape[1] > 1 && strings.HasPrefix(t.DType, "Float")
+			}
+		}
+		return false
+	}
+	frontier, crossed := spatialFrontier(m.onnx.graph, score, func(out string) bool { return spatial(tapName(out)) }, tokens)
+	if crossed != "" {
+		return "", fmt.Errorf("models: the scores %q are computed from tokens (%s, a vision transformer's layout): there is no "+
+			"default layer; give one, e.g. the input of the last block's attention (pytorch-grad-cam: blocks[-1].norm1; "+
+			"camviz layers lists the token layers)", score, tapName(crossed))
+	}
+	best, bestOrder := "", -1
+	for _, name := range frontier {
+		if o := order[tapName(name)]; o > bestOrder {
+			best, bestOrder = tapName(name), o
+		}
+	}
+	if best == "" {
+		return "", fmt.Errorf("models: no 4-D activation with spatial extent feeds the scores %q at input %v; give the layer explicitly (camviz layers lists them)",
+			score, m.InputDims(1))
+	}
+	return best, nil
+}
+
+// shapeOps read only their input's shape: no gradient flows through them, so the walk
+// to the default layer does not cross them.
+var shapeOps = map[string]bool{"Shape": true, "Size": true}
+
+// spatialFrontier walks the ONNX graph back from the node output score and returns the
+// first node outputs for which isSpatial holds on every path (without walking past them),
+// and the first token tensor (isTokens) it walked through, if any.
+func spatialFrontier(og *onnxGraph, score string, isSpatial, isTokens func(string) bool) (frontier []string, crossed string) {
+	producer := map[string]int{}
+	nodes := og.proto.GetGraph().GetNode()
+	for i, n := range nodes {
+		for _, o := range n.Output {
+			producer[o] = i
+		}
+	}
+	seen := map[string]bool{}
+	stack := []string{score}
+	for len(stack) > 0 {
+		name := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if name == "" || seen[name] {
+			continue
+		}
+		seen[name] = true
+		if name != score && isSpatial(name) {
+			frontier = append(frontier, name)
+			continue
+		}
+		if crossed == "" && isTokens(name) {
+			crossed = name
+		}
+		i, ok := producer[name]
+		if !ok || shapeOps[nodes[i].OpType] {
+			continue // a graph input, an initializer, or a shape computation
+		}
+		stack = append(stack, nodes[i].Input...)
+	}
+	return frontier, crossed
+}
