@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/npy"
@@ -46,4 +47,28 @@ func writeDFF(w *writer, res *camviz.Result, layers []string, k int) error {
 		}
 	}
 	return nil
+}
+
+// writeRefine writes RefineCAM over base for the given layers (at least two) to
+// DIR/multilayer/RefineCAM_BASE.npy and .png: the rescaled product of base's per-layer
+// final maps (camviz.Result.FinalRefine), as pytorch-grad-cam's RefineCAM.
+func writeRefine(w *writer, res *camviz.Result, layers []string, base camviz.Method) error {
+	if len(layers) < 2 {
+		return usageError{fmt.Errorf("--refine combines several layers: give at least two --layer")}
+	}
+	names := make([]string, len(layers))
+	for i, l := range layers {
+		names[i] = w.m.LayerName(l)
+	}
+	maps, err := res.FinalRefine(names, base)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(w.dir, multiLayerDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	name := "RefineCAM_" + string(base)
+	_, err = w.writeMapsAndOverlay(dir, name, "RefineCAM("+string(base)+") at "+strings.Join(layers, " × "), maps, 0)
+	return err
 }

@@ -90,6 +90,8 @@ type explainFlags struct {
 	randomSeed                      int64   // --random-seed
 	dff                             bool    // --method dff
 	components                      int     // --components (DFF)
+	refine                          string  // --refine BASE (RefineCAM over BASE)
+	refineBase                      camviz.Method
 }
 
 // configure sets the method options given by flags on cfg.
@@ -136,6 +138,8 @@ func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []c
 	fs.StringVar(&f.finerRanks, "finer-ranks", "1,2,3", "FinerCAM: ranks of the compared classes by logit closeness to the explained class (--class or predicted)")
 	fs.Int64Var(&f.randomSeed, "random-seed", 0, "RandomCAM: seed of the random channel weights")
 	fs.IntVar(&f.components, "components", 5, "--method dff: number of concepts (NMF components) per layer")
+	fs.StringVar(&f.refine, "refine", "", "RefineCAM over this base method (e.g. gradcamplusplus, pytorch-grad-cam's default): "+
+		"with several --layer, writes DIR/multilayer/RefineCAM_BASE.* (the product of the base's per-layer maps)")
 	f.layout.register(fs)
 	if err := fs.parse(args); err != nil {
 		return nil, nil, target, nil, err
@@ -183,8 +187,8 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if f.dff {
-			return usagef("--method dff explains one input (an image or a .npy batch), not a folder or glob")
+		if f.dff || f.refineBase != "" {
+			return usagef("--method dff and --refine explain one input (an image or a .npy batch), not a folder or glob")
 		}
 		return explainMany(f, m, many, methods, target, cmap, classes, layerNote, stdout, stderr)
 	}
@@ -260,6 +264,11 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if f.refineBase != "" {
+		if err := writeRefine(out, res, f.layers, f.refineBase); err != nil {
+			return err
+		}
+	}
 	report(stdout, classes, res, f.out)
 	return nil
 }
@@ -303,6 +312,14 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 			return nil, target, nil, usagef("--method: %v", err)
 		}
 		methods = append(methods, meth)
+	}
+	if f.refine != "" {
+		base, err := camviz.ParseMethod(f.refine)
+		if err != nil {
+			return nil, target, nil, usagef("--refine: %v", err)
+		}
+		f.refineBase = base
+		methods = append(methods, base)
 	}
 	methods = dedup(methods)
 	if f.dff && f.components < 1 {

@@ -95,3 +95,25 @@ func TestExplainDFF(t *testing.T) {
 		t.Errorf("--components 0: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestExplainRefine writes RefineCAM over Grad-CAM++ for relu2 and relu3 of model A's ONNX
+// export and compares it with pytorch-grad-cam HEAD's RefineCAM.
+func TestExplainRefine(t *testing.T) {
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, "explain", "--model", modelA, "--input", filepath.Join(refDir, "input_nchw.npy"),
+		"--layer", "/relu2/Relu_output_0", "--layer", "target_activation", "--class", "3", "--refine", "gradcamplusplus",
+		"--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := readArray(t, filepath.Join(out, multiLayerDir, "RefineCAM_GradCAMPlusPlus.npy"))
+	want := readArray(t, filepath.Join(refDir, "outputs_head", "relu2+relu3", "RefineCAM_GradCAMPlusPlus_cls3_final.npy"))
+	if e := absErr(got.Data, want.Data); e > 1e-4 {
+		t.Errorf("RefineCAM: max abs error %.3g", e)
+	}
+	code, _, stderr = runCLI(t, "explain", "--model", modelA, "--input", filepath.Join(refDir, "input_nchw.npy"),
+		"--layer", "target_activation", "--refine", "gradcam", "--out", t.TempDir())
+	if code == 0 || !strings.Contains(stderr, "--refine") {
+		t.Errorf("--refine with one layer: exit %d, stderr %q", code, stderr)
+	}
+}
