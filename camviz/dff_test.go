@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/internal/modela"
 	"github.com/camviz/camviz/camviz/npy"
 )
@@ -152,4 +153,37 @@ func readFCKernel(t *testing.T) []float32 {
 		}
 	}
 	return k
+}
+
+// TestFactorizationOverlay compares heatmap.FactorizationOverlay with pytorch-grad-cam
+// HEAD's show_factorization_on_image (k = 4 concept maps of model A over the Sobel test
+// image, image weight 0.3): equal up to OpenCV's 8-bit HSV round trip, at most 4 of 255
+// per channel, and every pixel takes its strongest concept's hue.
+func TestFactorizationOverlay(t *testing.T) {
+	img := readHead(t, "sobel", "image_uint8_as_float.npy")
+	rgb := make([]float32, len(img.Data))
+	for i, v := range img.Data {
+		rgb[i] = v / 255
+	}
+	expl := readHead(t, "dff", "DFF_k4_explanations.npy") // [2, 4, 32, 32]
+	maps := make([]*heatmap.Map, 4)
+	for i := range maps {
+		maps[i], _ = heatmap.FromSlice(32, 32, append([]float32(nil), expl.Data[i*1024:(i+1)*1024]...))
+	}
+	got, err := heatmap.FactorizationOverlay(rgb, 32, 32, maps, 0.3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readHead(t, "dff", "overlay_k4.npy")
+	var worst float64
+	for i, v := range want.Data {
+		worst = math.Max(worst, math.Abs(float64(got[i])-float64(v)))
+	}
+	t.Logf("overlay: max |Δ| %.0f of 255 against the library", worst)
+	if worst > 4 {
+		t.Errorf("overlay differs from the library's by up to %.0f of 255", worst)
+	}
+	if c := heatmap.GistRainbow(0.25); math.Abs(c[0]-0.8055113937466878) > 1e-12 || c[1] != 1 || c[2] != 0 {
+		t.Errorf("GistRainbow(0.25) = %v, matplotlib gives (0.8055113937466878, 1, 0)", c)
+	}
 }

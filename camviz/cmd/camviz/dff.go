@@ -2,18 +2,23 @@ package main
 
 import (
 	"fmt"
+	"image"
+	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/npy"
 )
 
 // writeDFF runs Deep Feature Factorization with k components on each layer's activations
 // (the Explainer kept them) and writes, in the layer's folder, DFF_concepts.npy
 // [channels, k] (the concept vectors) and DFF_explanations.npy [N, k, H, W] (each
-// concept's map, min-max scaled and resized to the input as pytorch-grad-cam does).
+// concept's map, min-max scaled and resized to the input as pytorch-grad-cam does), and
+// DFF_overlay_<i>.png per example (heatmap.FactorizationOverlay: each pixel in its
+// strongest concept's colour, image weight 0.3 as in pytorch-grad-cam's run_dff_on_image).
 func writeDFF(w *writer, res *camviz.Result, layers []string, k int) error {
 	h, wd := res.InputSize()
 	for _, l := range layers {
@@ -45,6 +50,17 @@ func writeDFF(w *writer, res *camviz.Result, layers []string, k int) error {
 		if err := npy.WriteFile(filepath.Join(dir, "DFF_explanations.npy"), []int{len(maps), k, h, wd}, flat); err != nil {
 			return err
 		}
+		if w.format == "npy" {
+			continue
+		}
+		for i, per := range maps {
+			if i >= len(w.in.pictures) || w.in.pictures[i] == nil {
+				break
+			}
+			if err := writeFactorizationPNG(filepath.Join(dir, fmt.Sprintf("DFF_overlay_%d.png", i)), w.in.pictures[i], per); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -71,4 +87,35 @@ func writeRefine(w *writer, res *camviz.Result, layers []string, base camviz.Met
 	name := "RefineCAM_" + string(base)
 	_, err = w.writeMapsAndOverlay(dir, name, "RefineCAM("+string(base)+") at "+strings.Join(layers, " × "), maps, 0)
 	return err
+}
+
+// writeFactorizationPNG draws concept maps over a picture in distinct colours.
+func writeFactorizationPNG(path string, pic image.Image, maps []*heatmap.Map) error {
+	b := pic.Bounds()
+	ph, pw := b.Dy(), b.Dx()
+	rgb := make([]float32, ph*pw*3)
+	for y := 0; y < ph; y++ {
+		for x := 0; x < pw; x++ {
+			c := color.RGBAModel.Convert(pic.At(b.Min.X+x, b.Min.Y+y)).(color.RGBA)
+			i := 3 * (y*pw + x)
+			rgb[i], rgb[i+1], rgb[i+2] = float32(c.R)/255, float32(c.G)/255, float32(c.B)/255
+		}
+	}
+	resized := make([]*heatmap.Map, len(maps))
+	for j, m := range maps {
+		resized[j] = heatmap.ResizeBilinear(m, ph, pw)
+	}
+	pix, err := heatmap.FactorizationOverlay(rgb, ph, pw, resized, 0.3)
+	if err != nil {
+		return err
+	}
+	img := image.NewRGBA(image.Rect(0, 0, pw, ph))
+	for p := 0; p < ph*pw; p++ {
+		img.Pix[4*p], img.Pix[4*p+1], img.Pix[4*p+2], img.Pix[4*p+3] = pix[3*p], pix[3*p+1], pix[3*p+2], 255
+	}
+	data, err := heatmap.PNGBytes(img)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,6 +71,11 @@ func TestExplainDFF(t *testing.T) {
 			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
 		}
 		dir := filepath.Join(out, safeName("target_activation"))
+		for i := range 2 {
+			if st, err := os.Stat(filepath.Join(dir, fmt.Sprintf("DFF_overlay_%d.png", i))); err != nil || st.Size() == 0 {
+				t.Errorf("DFF_overlay_%d.png: %v", i, err)
+			}
+		}
 		concepts := readArray(t, filepath.Join(dir, "DFF_concepts.npy"))
 		expl := readArray(t, filepath.Join(dir, "DFF_explanations.npy"))
 		if len(concepts.Shape) != 2 || concepts.Shape[0] != 64 || concepts.Shape[1] != 3 {

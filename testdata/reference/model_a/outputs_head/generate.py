@@ -185,6 +185,11 @@ def main():
     img = np.uint8(np.clip(np.round(127.5 * (x1[0].numpy().transpose(1, 2, 0) + 1)), 0, 255))
     save("sobel", "image_uint8_as_float", img)
     save("sobel", "Sobel_final", sobel_cam(img))
+    # DFF's coloured overlay (show_factorization_on_image, no legend) of the k = 4 concept
+    # maps of example 0 over the Sobel test image, image_weight 0.3, uint8 RGB.
+    from pytorch_grad_cam.utils.image import show_factorization_on_image
+    expl = np.load(os.path.join(HERE, "dff", "DFF_k4_explanations.npy"))[0]
+    save("dff", "overlay_k4", show_factorization_on_image(img / 255.0, expl.copy(), image_weight=0.3))
     with open(os.path.join(HERE, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
 
