@@ -2,6 +2,8 @@ package heatmap
 
 import (
 	"fmt"
+	"image"
+	"image/color"
 	"math"
 )
 
@@ -70,6 +72,40 @@ func FactorizationOverlay(img []float32, h, w int, explanations []*Map, imageWei
 			x := imageWeight*float64(img[3*p+c]) + (1-imageWeight)*colors[best][c]*v
 			out[3*p+c] = uint8(min(max(math.Floor(255*x), 0), 255))
 		}
+	}
+	return out, nil
+}
+
+// FactorizationImage is [FactorizationOverlay] on a picture: the concept maps (any size;
+// resized bilinearly to the picture) drawn in their colours over img.
+func FactorizationImage(img image.Image, maps []*Map, imageWeight float64) (*image.RGBA, error) {
+	if img == nil || img.Bounds().Empty() {
+		return nil, fmt.Errorf("heatmap.FactorizationImage: the image is nil or empty")
+	}
+	b := img.Bounds()
+	h, w := b.Dy(), b.Dx()
+	rgb := make([]float32, h*w*3)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := color.RGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.RGBA)
+			i := 3 * (y*w + x)
+			rgb[i], rgb[i+1], rgb[i+2] = float32(c.R)/255, float32(c.G)/255, float32(c.B)/255
+		}
+	}
+	resized := make([]*Map, len(maps))
+	for j, m := range maps {
+		if m == nil {
+			return nil, fmt.Errorf("heatmap.FactorizationImage: map %d is nil", j)
+		}
+		resized[j] = ResizeBilinear(m, h, w)
+	}
+	pix, err := FactorizationOverlay(rgb, h, w, resized, imageWeight)
+	if err != nil {
+		return nil, err
+	}
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	for p := 0; p < h*w; p++ {
+		out.Pix[4*p], out.Pix[4*p+1], out.Pix[4*p+2], out.Pix[4*p+3] = pix[3*p], pix[3*p+1], pix[3*p+2], 255
 	}
 	return out, nil
 }

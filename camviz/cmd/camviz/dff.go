@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"image"
-	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,27 +90,9 @@ func writeRefine(w *writer, res *camviz.Result, layers []string, base camviz.Met
 
 // writeFactorizationPNG draws concept maps over a picture in distinct colours.
 func writeFactorizationPNG(path string, pic image.Image, maps []*heatmap.Map) error {
-	b := pic.Bounds()
-	ph, pw := b.Dy(), b.Dx()
-	rgb := make([]float32, ph*pw*3)
-	for y := 0; y < ph; y++ {
-		for x := 0; x < pw; x++ {
-			c := color.RGBAModel.Convert(pic.At(b.Min.X+x, b.Min.Y+y)).(color.RGBA)
-			i := 3 * (y*pw + x)
-			rgb[i], rgb[i+1], rgb[i+2] = float32(c.R)/255, float32(c.G)/255, float32(c.B)/255
-		}
-	}
-	resized := make([]*heatmap.Map, len(maps))
-	for j, m := range maps {
-		resized[j] = heatmap.ResizeBilinear(m, ph, pw)
-	}
-	pix, err := heatmap.FactorizationOverlay(rgb, ph, pw, resized, 0.3)
+	img, err := heatmap.FactorizationImage(pic, maps, 0.3)
 	if err != nil {
 		return err
-	}
-	img := image.NewRGBA(image.Rect(0, 0, pw, ph))
-	for p := 0; p < ph*pw; p++ {
-		img.Pix[4*p], img.Pix[4*p+1], img.Pix[4*p+2], img.Pix[4*p+3] = pix[3*p], pix[3*p+1], pix[3*p+2], 255
 	}
 	data, err := heatmap.PNGBytes(img)
 	if err != nil {
