@@ -187,3 +187,26 @@ func TestFactorizationOverlay(t *testing.T) {
 		t.Errorf("GistRainbow(0.25) = %v, matplotlib gives (0.8055113937466878, 1, 0)", c)
 	}
 }
+
+// TestConceptScores runs model A's head on pytorch-grad-cam's DFF concepts by
+// substituting relu3 with each concept at every position: GAP → fc gives W·c + b, the
+// library's concept scores (computation_on_concepts = model.fc), to 1e-5.
+func TestConceptScores(t *testing.T) {
+	store, fn, err := modela.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{2, 4} {
+		concepts := readHead(t, "dff", fmt.Sprintf("DFF_k%d_concepts.npy", k))
+		got, err := camviz.ConceptScores(testBackend, store, fn, "relu3", false, concepts.Data, k, []int{32, 32, 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := maxRelErr(got, readHead(t, "dff", fmt.Sprintf("DFF_k%d_scores.npy", k)).Data); e > 1e-5 {
+			t.Errorf("k=%d: concept scores differ from the library's by %.3g (relative)", k, e)
+		}
+	}
+	if _, err := camviz.ConceptScores(testBackend, store, fn, "relu3", false, make([]float32, 10), 2, []int{32, 32, 3}); err == nil {
+		t.Error("concepts with 5 channels for a 64-channel layer: want an error")
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"image"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/npy"
+	"github.com/gomlx/compute"
 )
 
 // writeDFF runs Deep Feature Factorization with k components on each layer's activations
@@ -17,8 +19,10 @@ import (
 // [channels, k] (the concept vectors) and DFF_explanations.npy [N, k, H, W] (each
 // concept's map, min-max scaled and resized to the input as pytorch-grad-cam does), and
 // DFF_overlay_<i>.png per example (heatmap.FactorizationOverlay: each pixel in its
-// strongest concept's colour, image weight 0.3 as in pytorch-grad-cam's run_dff_on_image).
-func writeDFF(w *writer, res *camviz.Result, layers []string, k int) error {
+// strongest concept's colour, image weight 0.3 as in pytorch-grad-cam's run_dff_on_image),
+// and DFF_scores.npy [k, classes]: the model after the layer applied to each concept
+// (camviz.ConceptScores; for a GAP → linear head, W·c + b as in pytorch-grad-cam).
+func writeDFF(w *writer, backend compute.Backend, res *camviz.Result, layers []string, k int, stdout io.Writer) error {
 	h, wd := res.InputSize()
 	for _, l := range layers {
 		acts, dims, err := res.Activations(w.m.LayerName(l))
@@ -47,6 +51,13 @@ func writeDFF(w *writer, res *camviz.Result, layers []string, k int) error {
 			}
 		}
 		if err := npy.WriteFile(filepath.Join(dir, "DFF_explanations.npy"), []int{len(maps), k, h, wd}, flat); err != nil {
+			return err
+		}
+		scores, err := camviz.ConceptScores(backend, w.m.Store, w.m.Fn, w.m.LayerName(l), w.m.ChannelsFirst, d.Concepts, k,
+			w.in.dims[1:])
+		if err != nil {
+			fmt.Fprintf(stdout, "DFF at %s: no concept scores (%v)\n", l, err)
+		} else if err := npy.WriteFile(filepath.Join(dir, "DFF_scores.npy"), []int{k, len(scores) / k}, scores); err != nil {
 			return err
 		}
 		if w.format == "npy" {

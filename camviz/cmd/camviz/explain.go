@@ -260,7 +260,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if f.dff {
-		if err := writeDFF(out, res, f.layers, f.components); err != nil {
+		if err := writeDFF(out, backend, res, f.layers, f.components, stdout); err != nil {
 			return err
 		}
 	}

@@ -77,6 +77,24 @@ func TestExplainDFF(t *testing.T) {
 			}
 		}
 		concepts := readArray(t, filepath.Join(dir, "DFF_concepts.npy"))
+		// The scores are model A's head on the written concepts: fc(c) = Wᵀc + b.
+		scores := readArray(t, filepath.Join(dir, "DFF_scores.npy"))
+		fw := readArray(t, filepath.Join(refDir, "weights", "fc.weight.npy"))
+		fb := readArray(t, filepath.Join(refDir, "weights", "fc.bias.npy"))
+		if len(scores.Shape) != 2 || scores.Shape[0] != 3 || scores.Shape[1] != 10 {
+			t.Fatalf("scores shape %v, want [3 10]", scores.Shape)
+		}
+		for j := range 3 {
+			for c := range 10 {
+				want := float64(fb.Data[c])
+				for i := range 64 {
+					want += float64(fw.Data[c*64+i]) * float64(concepts.Data[i*3+j])
+				}
+				if d := float64(scores.Data[j*10+c]) - want; d > 1e-4 || d < -1e-4 {
+					t.Errorf("score of concept %d, class %d: %g, want fc(c) = %g", j, c, scores.Data[j*10+c], want)
+				}
+			}
+		}
 		expl := readArray(t, filepath.Join(dir, "DFF_explanations.npy"))
 		if len(concepts.Shape) != 2 || concepts.Shape[0] != 64 || concepts.Shape[1] != 3 {
 			t.Errorf("concepts shape %v, want [64 3]", concepts.Shape)
