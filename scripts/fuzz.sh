@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Go fuzz target of camviz for a short while (FUZZTIME, default 30s each):
-# the .npy reader, picture decoding + resizing, the ONNX loader, the command's
+# the .npy reader, picture decoding + resizing, the ONNX reading and legalization
+# (fast, many inputs) and the whole ONNX loader (slow: it builds the graph), the command's
 # argument handling and the metric accumulators. A crash makes Go write the input to
 # the package's testdata/fuzz/<Target>/ and this script fail: commit that file (it is
 # then a regression test that every plain `go test` runs) and fix the crash. The seed
@@ -16,6 +17,7 @@ trap 'rm -f "$log"' EXIT
 targets=(
 	"./camviz/npy FuzzRead"
 	"./camviz/datasets FuzzDecodeImage"
+	"./camviz/models FuzzParseONNXGraph"
 	"./camviz/models FuzzLoadONNX"
 	"./camviz/cmd/camviz FuzzArgs"
 	"./camviz/evaluate FuzzAccumulator"

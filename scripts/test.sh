@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # camviz's full check, the README's test command and what CI runs: gofmt, go vet,
-# go test, then (re)registers the camviz Jupyter kernel for this checkout and
+# go test, go test -race on the packages with concurrency (about 4 min on 2 busy cores),
+# every fuzz target for FUZZTIME (default 30s each, scripts/fuzz.sh), the Beam
+# pipeline's module (examples/beam) and its equality with camviz evaluate, then
+# (re)registers the camviz Jupyter kernel for this checkout and
 # executes every notebook headlessly with it, and a self-check that the notebook
 # runner rejects a broken one. Needs Debian's Jupyter packages (.ci/run installs
 # them; the kernel installer names the apt command when they are missing).
@@ -37,6 +40,14 @@ go test -race -gcflags=all=-d=checkptr=0 ./camviz ./camviz/nb ./camviz/evaluate 
 
 step "fuzzing: scripts/fuzz.sh (each target ${FUZZTIME:-30s})"
 bash scripts/fuzz.sh
+
+# examples/beam requires camviz through a replace directive: when camviz gains a
+# dependency, its go.mod/go.sum need `cd examples/beam && go mod tidy`; tidy -diff says so.
+step "examples/beam (its own Go module, Apache Beam's Go SDK): go mod tidy -diff, go vet, go test"
+(cd examples/beam && go mod tidy -diff && go vet ./... && go test ./...)
+
+step "Beam pipeline vs camviz evaluate on 300 miniature WSOL images: the same table.csv"
+bash scripts/beam-check.sh 300 CAM,GradCAM
 
 step "camviz Jupyter kernel for this checkout: go run ./kernels/install"
 go run ./kernels/install

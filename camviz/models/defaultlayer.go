@@ -30,8 +30,15 @@ func (m *Model) DefaultLayer(backend compute.Backend) (string, error) {
 // whose spatial size is not 1×1). Unlike torchcam, only tensors on the path to the
 // scores count: a spatial tensor computed after the pooling in graph order that does not
 // feed the scores (an auxiliary head, a second output), or one read only through Shape,
-// is never chosen. Vision transformers, whose scores come from tokens [N, T, D], have no
-// default (the error says what to give).
+// is never chosen.
+//
+// Vision transformers, whose scores come from tokens [N, T, D]: the default is the token
+// output of the last LayerNormalization, in graph order, that feeds both the scores and
+// an attention Softmax — the last block's norm1, pytorch-grad-cam's recommended layer
+// for ViT and DeiT (model.blocks[-1].norm1). Later token layers do not work: after the
+// last attention, each token only feeds itself, and a head that reads the class token
+// gives every patch token a zero gradient. Without such a node the error says what to
+// give.
 //
 // Zoo models: the last block (Model.Layers) with spatial extent. ONNX models: the graph
 // is walked back from the score tensor (Model.Score, else the logits output), stopping
@@ -88,9 +95,13 @@ func (m *Model) DefaultLayerFromTaps(taps []camviz.TapInfo) (string, error) {
 	}
 	frontier, crossed := spatialFrontier(m.onnx.graph, score, func(out string) bool { return spatial(tapName(out)) }, tokens)
 	if crossed != "" {
-		return "", fmt.Errorf("models: the scores %q are computed from tokens (%s, a vision transformer's layout): there is no "+
-			"default layer; give one, e.g. the input of the last block's attention (pytorch-grad-cam: blocks[-1].norm1; "+
-			"camviz layers lists the token layers)", score, tapName(crossed))
+		if norm := lastAttentionNorm(m.onnx.graph, score, tokens); norm != "" {
+			return tapName(norm), nil
+		}
+		return "", fmt.Errorf("models: the scores %q are computed from tokens (%s, a vision transformer's layout) and no "+
+			"LayerNormalization before an attention Softmax was found: there is no default layer; give one, e.g. the input "+
+			"of the last block's attention (pytorch-grad-cam: blocks[-1].norm1; camviz layers lists the token layers)",
+			score, tapName(crossed))
 	}
 	best, bestOrder := "", -1
 	for _, name := range frontier {
@@ -143,4 +154,55 @@ func spatialFrontier(og *onnxGraph, score string, isSpatial, isTokens func(strin
 		stack = append(stack, nodes[i].Input...)
 	}
 	return frontier, crossed
+}
+
+// lastAttentionNorm returns the output of the last LayerNormalization node, in graph
+// order, whose output is a token tensor (isTokens), an ancestor of score and an ancestor
+// of a Softmax node; "" if there is none.
+func lastAttentionNorm(og *onnxGraph, score string, isTokens func(string) bool) string {
+	nodes := og.proto.GetGraph().GetNode()
+	producer := map[string]int{}
+	for i, n := range nodes {
+		for _, o := range n.Output {
+			producer[o] = i
+		}
+	}
+	// ancestors returns every node output the given outputs are computed from (shape
+	// computations excluded), themselves included.
+	ancestors := func(starts ...string) map[string]bool {
+		seen := map[string]bool{}
+		stack := append([]string(nil), starts...)
+		for len(stack) > 0 {
+			name := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if name == "" || seen[name] {
+				continue
+			}
+			seen[name] = true
+			if i, ok := producer[name]; ok && !shapeOps[nodes[i].OpType] {
+				stack = append(stack, nodes[i].Input...)
+			}
+		}
+		return seen
+	}
+	var softmaxInputs []string
+	for _, n := range nodes {
+		if n.OpType == "Softmax" {
+			softmaxInputs = append(softmaxInputs, n.Input...)
+		}
+	}
+	if len(softmaxInputs) == 0 {
+		return ""
+	}
+	feedsScore, feedsSoftmax := ancestors(score), ancestors(softmaxInputs...)
+	for i := len(nodes) - 1; i >= 0; i-- {
+		if nodes[i].OpType != "LayerNormalization" || len(nodes[i].Output) == 0 {
+			continue
+		}
+		out := nodes[i].Output[0]
+		if feedsScore[out] && feedsSoftmax[out] && isTokens(out) {
+			return out
+		}
+	}
+	return ""
 }

@@ -112,8 +112,8 @@ func TestDefaultLayerTorchvision(t *testing.T) {
 
 // TestDefaultLayerArchSweep checks the default layer on the architecture sweep's models
 // (archsweep_test.go), whose exporter names pytorch-grad-cam's recommended target layer's
-// output "target": for the CNNs the default is that tensor; a ViT, whose scores come from
-// tokens, has none and says so.
+// output "target": for the CNNs and for the ViT (blocks[-1].norm1, a token layer) the
+// default is that tensor.
 func TestDefaultLayerArchSweep(t *testing.T) {
 	dir := archSweepDir(t)
 	backend := newTestBackend(t)
@@ -125,12 +125,7 @@ func TestDefaultLayerArchSweep(t *testing.T) {
 			continue
 		}
 		got, err := m.DefaultLayer(backend)
-		switch {
-		case arch == "vit":
-			if err == nil || !strings.Contains(err.Error(), "computed from tokens") {
-				t.Errorf("vit: default %q, error %v; want the tokens error", got, err)
-			}
-		case err != nil || got != "target":
+		if err != nil || got != "target" {
 			t.Errorf("%s: default layer %q, %v; want target (pytorch-grad-cam's layer)", arch, got, err)
 		}
 	}

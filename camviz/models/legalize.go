@@ -234,11 +234,15 @@ func (l *legalizer) nodeErr(n *protos.NodeProto, why string) error {
 	return fmt.Errorf("ONNX op %s (node %q, opset %d): %s", n.OpType, n.Name, l.opset, why)
 }
 
+// legalizedConstantMark is in the name of every value and node the legalization makes
+// ("…/camviz_12"); exposedOutputs leaves its Constant nodes out of the taps.
+const legalizedConstantMark = "/camviz_"
+
 // name returns a fresh value name derived from base.
 func (l *legalizer) name(base string) string {
 	for {
 		l.fresh++
-		s := fmt.Sprintf("%s/camviz_%d", strings.TrimSuffix(base, "/"), l.fresh)
+		s := fmt.Sprintf("%s%s%d", strings.TrimSuffix(base, "/"), legalizedConstantMark, l.fresh)
 		if !l.used[s] {
 			l.used[s] = true
 			return s

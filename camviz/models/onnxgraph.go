@@ -180,6 +180,9 @@ func exposedOutputs(gr *protos.GraphProto) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, n := range gr.Node {
+		if n.OpType == "Constant" && strings.Contains(n.Name, legalizedConstantMark) {
+			continue // a constant the legalization made (pads, shapes, scales): not a tap
+		}
 		for _, o := range n.Output {
 			if o != "" && used[o] && !seen[o] {
 				seen[o] = true

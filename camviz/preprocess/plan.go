@@ -133,7 +133,7 @@ func Resolve(model Stated, req Request) (Plan, error) {
 	// Channel order.
 	switch {
 	case c == 1:
-		p.Why.Order = "grey: the mean of R, G and B"
+		p.Why.Order = "the mean of R, G and B"
 		if req.BGR != nil && *req.BGR {
 			return Plan{}, fmt.Errorf("preprocess: --bgr: the model takes 1-channel (grey) images")
 		}

@@ -17,7 +17,7 @@
 // unmapped page and the process dies with "unexpected fault address … fatal error:
 // fault", which no recover can catch. The backend allocates buffers with
 // make([]byte, TwoBitBucketLen(size)), so a buffer whose byte size is exactly a bucket
-// size (2ᵏ or 3·2ᵏ⁻¹ bytes: a [1024,24] float32 tensor, a 1 MiB buffer) has no slack,
+// size (2ᵏ or 3·2ᵏ⁻¹ bytes: a [1024,12] float32 tensor, a 1 MiB buffer) has no slack,
 // and whether the page after it is mapped depends on where the heap happens to put it.
 //
 // # The workaround

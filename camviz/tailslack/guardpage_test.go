@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"simd/archsimd"
 	"slices"
 	"strings"
 	"syscall"
@@ -41,7 +42,8 @@ func guardAlloc(n int) []byte {
 
 // guardCase is one backend op whose SIMD tail reads past its operands: sizes are chosen
 // so that every buffer's byte size is exactly one of the backend's bucket sizes (no
-// bucket rounding to hide the read) and the innermost length is not a multiple of 16.
+// bucket rounding to hide the read) and the innermost length (12 or 4) is not a
+// multiple of 8, so that there is a tail with AVX2 (8 floats) and with AVX-512 (16).
 type guardCase struct {
 	name   string
 	inputs [][]int // input dimensions, filled with ramp values
@@ -108,8 +110,8 @@ func reduceLeading(init float32, op func(a, b float32) float32) func(xs [][]floa
 }
 
 // convEpilogue is a 3×3 same-padded convolution (lowered by fastconv to patches + one
-// matrix product), a bias add broadcast over 24 channels and a ReLU: the epilogue of
-// every conv layer, with output [1,32,32,24] (98304 bytes, a bucket size).
+// matrix product), a bias add broadcast over 12 channels and a ReLU: the epilogue of
+// every conv layer, with output [1,32,32,12] (49152 bytes, a bucket size).
 func convEpilogue(xs []*graph.Node) *graph.Node {
 	y := graph.Convolve(xs[0], xs[1]).PadSame().Done()
 	return graph.Max(graph.Add(y, row(xs[2], 4)), graph.ScalarZero(y.Graph(), y.DType()))
@@ -151,14 +153,14 @@ func convEpilogueWant(xs [][]float32, dims [][]int) []float32 {
 }
 
 var guardCases = []guardCase{
-	{"Add[24]", [][]int{{24}, {24}}, func(xs []*graph.Node) *graph.Node { return graph.Add(xs[0], xs[1]) }, elementwise(add)},
-	{"Mul[24]", [][]int{{24}, {24}}, func(xs []*graph.Node) *graph.Node { return graph.Mul(xs[0], xs[1]) }, elementwise(mul)},
-	{"Max[24]", [][]int{{24}, {24}}, func(xs []*graph.Node) *graph.Node { return graph.Max(xs[0], xs[1]) }, elementwise(maxf)},
-	{"Add[1024,24]+[24]", [][]int{{1024, 24}, {24}}, func(xs []*graph.Node) *graph.Node { return graph.Add(xs[0], row(xs[1], 2)) }, broadcastRow(add)},
-	{"Mul[1024,24]*[24]", [][]int{{1024, 24}, {24}}, func(xs []*graph.Node) *graph.Node { return graph.Mul(xs[0], row(xs[1], 2)) }, broadcastRow(mul)},
-	{"Max[1024,24],[24]", [][]int{{1024, 24}, {24}}, func(xs []*graph.Node) *graph.Node { return graph.Max(xs[0], row(xs[1], 2)) }, broadcastRow(maxf)},
-	{"Add[32768,8]+[8] (1 MiB)", [][]int{{32768, 8}, {8}}, func(xs []*graph.Node) *graph.Node { return graph.Add(xs[0], row(xs[1], 2)) }, broadcastRow(add)},
-	{"ReLU[24]", [][]int{{24}}, func(xs []*graph.Node) *graph.Node {
+	{"Add[12]", [][]int{{12}, {12}}, func(xs []*graph.Node) *graph.Node { return graph.Add(xs[0], xs[1]) }, elementwise(add)},
+	{"Mul[12]", [][]int{{12}, {12}}, func(xs []*graph.Node) *graph.Node { return graph.Mul(xs[0], xs[1]) }, elementwise(mul)},
+	{"Max[12]", [][]int{{12}, {12}}, func(xs []*graph.Node) *graph.Node { return graph.Max(xs[0], xs[1]) }, elementwise(maxf)},
+	{"Add[1024,12]+[12]", [][]int{{1024, 12}, {12}}, func(xs []*graph.Node) *graph.Node { return graph.Add(xs[0], row(xs[1], 2)) }, broadcastRow(add)},
+	{"Mul[1024,12]*[12]", [][]int{{1024, 12}, {12}}, func(xs []*graph.Node) *graph.Node { return graph.Mul(xs[0], row(xs[1], 2)) }, broadcastRow(mul)},
+	{"Max[1024,12],[12]", [][]int{{1024, 12}, {12}}, func(xs []*graph.Node) *graph.Node { return graph.Max(xs[0], row(xs[1], 2)) }, broadcastRow(maxf)},
+	{"Add[65536,4]+[4] (1 MiB)", [][]int{{65536, 4}, {4}}, func(xs []*graph.Node) *graph.Node { return graph.Add(xs[0], row(xs[1], 2)) }, broadcastRow(add)},
+	{"ReLU[12]", [][]int{{12}}, func(xs []*graph.Node) *graph.Node {
 		return graph.Max(xs[0], graph.ScalarZero(xs[0].Graph(), xs[0].DType()))
 	}, func(xs [][]float32, _ [][]int) []float32 {
 		out := make([]float32, len(xs[0]))
@@ -169,9 +171,9 @@ var guardCases = []guardCase{
 	}},
 	// ReduceSum over either axis and ReduceMax over the trailing axis take other kernels
 	// in compute v0.1.14 that stay inside their operands: checked, not listed.
-	{"ReduceMin[1024,24] axis 0", [][]int{{1024, 24}}, func(xs []*graph.Node) *graph.Node { return graph.ReduceMin(xs[0], 0) }, reduceLeading(float32(math.Inf(1)), minf)},
-	{"ReduceMax[1024,24] axis 0", [][]int{{1024, 24}}, func(xs []*graph.Node) *graph.Node { return graph.ReduceMax(xs[0], 0) }, reduceLeading(float32(math.Inf(-1)), maxf)},
-	{"conv 3x3 + bias[24] + ReLU -> [1,32,32,24]", [][]int{{1, 32, 32, 3}, {3, 3, 3, 24}, {24}}, convEpilogue, convEpilogueWant},
+	{"ReduceMin[1024,12] axis 0", [][]int{{1024, 12}}, func(xs []*graph.Node) *graph.Node { return graph.ReduceMin(xs[0], 0) }, reduceLeading(float32(math.Inf(1)), minf)},
+	{"ReduceMax[1024,12] axis 0", [][]int{{1024, 12}}, func(xs []*graph.Node) *graph.Node { return graph.ReduceMax(xs[0], 0) }, reduceLeading(float32(math.Inf(-1)), maxf)},
+	{"conv 3x3 + bias[12] + ReLU -> [1,32,32,12]", [][]int{{1, 32, 32, 3}, {3, 3, 3, 12}, {12}}, convEpilogue, convEpilogueWant},
 }
 
 const (
@@ -246,9 +248,16 @@ func TestSIMDTailGuardPage(t *testing.T) {
 	if os.Getenv(childCaseEnv) != "" {
 		t.Skip("inside the subprocess")
 	}
+	// Without AVX2 the backend's SIMD ops are emulated with scalar loads, which stay
+	// inside their slices: there is no fault to show, only the numbers to check.
+	slacks := []string{"0", ""}
+	if !archsimd.X86.AVX2() {
+		t.Log("this CPU has no AVX2: the SIMD tail loads are emulated and cannot fault; only the slack runs are checked")
+		slacks = slacks[1:]
+	}
 	for _, c := range guardCases {
 		t.Run(c.name, func(t *testing.T) {
-			for _, slack := range []string{"0", ""} {
+			for _, slack := range slacks {
 				cmd := exec.Command(os.Args[0], "-test.run=^TestGuardPageChild$", "-test.v")
 				cmd.Env = append(os.Environ(), childCaseEnv+"="+c.name, tailslack.EnvVar+"="+slack)
 				out, err := cmd.CombinedOutput()

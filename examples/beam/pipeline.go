@@ -67,9 +67,10 @@ func toAny(shards []Shard) []any {
 type explainFn struct {
 	Opts Options `json:"opts"`
 
-	md   *datasets.WSOLMetadata
-	ev   *evaluate.Evaluator
-	size int // the model's input side: images are loaded at size×size
+	md    *datasets.WSOLMetadata
+	model *models.Model
+	ev    *evaluate.Evaluator
+	size  int // the model's input side: images are loaded at size×size
 }
 
 func (f *explainFn) Setup(ctx context.Context) error {
@@ -81,7 +82,7 @@ func (f *explainFn) Setup(ctx context.Context) error {
 	if in[0] != in[1] || in[2] != 3 {
 		return fmt.Errorf("the model takes %v images; WSOL images are loaded square and RGB", in)
 	}
-	f.size = in[0]
+	f.size, f.model = in[0], m
 	if f.md, err = datasets.ReadWSOLMetadata(f.Opts.WSOLMetadata, f.Opts.Dataset, f.Opts.Split); err != nil {
 		return err
 	}
@@ -105,6 +106,9 @@ func (f *explainFn) Setup(ctx context.Context) error {
 func (f *explainFn) ProcessElement(ctx context.Context, sh Shard, emit func([]byte)) error {
 	ex, err := f.md.Examples(sh.Start, sh.End, datasets.WSOLLoad{Images: f.Opts.Images, Masks: f.Opts.Masks, Size: f.size})
 	if err != nil {
+		return err
+	}
+	if _, _, err := evaluate.Preprocess(f.model, ex); err != nil { // as camviz evaluate does
 		return err
 	}
 	if err := f.ev.UpdateAt(sh.Start, ex); err != nil {

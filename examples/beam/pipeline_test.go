@@ -61,6 +61,9 @@ func TestPipelineEqualsSingleProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := evaluate.Preprocess(m, ex); err != nil {
+		t.Fatal(err)
+	}
 	backend, err := backends.New()
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,8 @@ suffix or a hash, and the command says where it went):
 
 --model is an ONNX file, a camviz model folder or the name of a shipped model (camviz
 models). --layer defaults to the default layer: the last activation with spatial extent
-before the global pooling that feeds the scores ("camviz layers" marks it); --method to
+before the global pooling that feeds the scores, or a vision transformer's last attention
+input ("camviz layers" marks it); --method to
 gradcam. --format png or npy writes only the overlays or only the maps. --score NAME
 takes any node output [N,C] or [N,C,1,1] of an ONNX model as the class scores (default:
 the logits output, or the input of a final Softmax/Sigmoid); the command prints which.
@@ -405,7 +406,8 @@ func report(w io.Writer, names labels.Choice, res *camviz.Result, out string) {
 
 // defaultLayers sets --layer to the model's default layer (models.Model.DefaultLayer:
 // the last activation with spatial extent before the global pooling that feeds the
-// scores) when none was given, and returns the note printed after the layer's name.
+// scores; a vision transformer's last attention input) when none was given, and returns
+// the note printed after the layer's name.
 func (f *explainFlags) defaultLayers(m *models.Model) (string, error) {
 	if len(f.layers) > 0 {
 		return "", nil
@@ -419,7 +421,7 @@ func (f *explainFlags) defaultLayers(m *models.Model) (string, error) {
 		return "", usagef("--layer is required: %s", strings.TrimPrefix(err.Error(), "models: "))
 	}
 	f.layers = stringList{l}
-	return " (default: the last activation with spatial extent before the global pooling; --layer to choose)", nil
+	return " (default: the last feature map before the global pooling, or a transformer's last attention input; --layer to choose)", nil
 }
 
 // lookupClass resolves --class: an index (checked against the model's classes) or a

@@ -20,7 +20,8 @@ leading class tokens dropped; channels-last: an NHWC block in an NCHW model; "se
 --tokens" when it cannot tell); give their names to "camviz explain --layer". ONNX
 layers are named by their ONNX output names (a leading "/" may be given or left out).
 The layer marked "← default" is what "camviz explain" explains without --layer: the last
-activation with spatial extent before the global pooling that feeds the scores. The
+activation with spatial extent before the global pooling that feeds the scores (for a
+vision transformer, the input of its last attention, blocks[-1].norm1). The
 "scores:" line names the tensor used as the class scores (--score to choose another).
 
 Flags:

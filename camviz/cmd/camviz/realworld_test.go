@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz/labels"
+	"github.com/camviz/camviz/camviz/npy"
 )
 
 // tinyImageNet runs testdata/tiny_imagenet.py: a seeded 1000-class CNN exported from
@@ -99,7 +100,7 @@ func TestExplainImageNetPicture(t *testing.T) {
 		"scores: logits [1 1000] (graph output)\n",
 		"preprocessing: 64×64 (fixed by the model), RGB (--preset imagenet), range 0-1 (--preset imagenet), " +
 			"mean [0.485 0.456 0.406] (--preset imagenet), std [0.229 0.224 0.225] (--preset imagenet)\n",
-		"layers: 4/Relu_output_0 (default: the last activation with spatial extent before the global pooling; --layer to choose)\n",
+		"layers: 4/Relu_output_0 (default: the last feature map before the global pooling, or a transformer's last attention input; --layer to choose)\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("imagenet preset: no line %q in\n%s", want, stdout)
@@ -122,6 +123,30 @@ func TestExplainImageNetPicture(t *testing.T) {
 	checkTop5(t, "bgr", stdout, e.Top5, e.Probs)
 	if !strings.Contains(stdout, "; explained tabby (281)\n") {
 		t.Errorf("--class Tabby: stdout does not explain tabby (281):\n%s", stdout)
+	}
+
+	// A folder of pictures: every picture gets the lines and its top-5.
+	folder := t.TempDir()
+	data, err := os.ReadFile(pic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.png", "b.png"} {
+		if err := os.WriteFile(filepath.Join(folder, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr = runCLI(t, "explain", "--model", model, "--input", folder, "--preset", "imagenet", "--class", "tabby",
+		"--out", t.TempDir())
+	if code != 0 {
+		t.Fatalf("folder: exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(stdout, "; explained tabby (281)\n"); n != 2 || !strings.Contains(stdout, "labels: ImageNet-1k") ||
+		!strings.Contains(stdout, "preprocessing: 64×64 (fixed by the model), RGB (--preset imagenet)") {
+		t.Errorf("folder: %d pictures explained as tabby, want 2:\n%s", n, stdout)
+	}
+	for _, m := range topLine.FindAllStringSubmatch(stdout, -1) {
+		checkTop5(t, "folder", "  top-5 softmax: "+m[1]+"\n", expected["imagenet"].Top5, expected["imagenet"].Probs)
 	}
 
 	// The same network ending in Softmax: the Softmax's input is the score, so the top-5
@@ -299,5 +324,78 @@ func TestExplainScoreNodeOutput(t *testing.T) {
 	}
 	if want := "scores: gap/GlobalAveragePool_output_0 [1 64 1 1] squeezed to [1 64] (output of GlobalAveragePool node /gap/GlobalAveragePool)\n"; !strings.Contains(stdout, want) {
 		t.Errorf("layers: no %q in\n%s", want, stdout)
+	}
+}
+
+// TestExplainModelStatedInput runs the WinML-style legacy fixture (metadata
+// Image.BitmapPixelFormat=Bgr8 and NominalRange_0_255, an ImageScaler, a Sigmoid head and
+// ZipMap string labels) on a 6×6 PNG: the command applies what the model states (BGR,
+// 0–255) and says so, names the classes with the model's own labels, takes the Sigmoid's
+// input as the scores and a label as --class; the printed top classes equal those of the
+// same picture given as a .npy array built by hand in BGR order at 0–255.
+func TestExplainModelStatedInput(t *testing.T) {
+	model := "../../../testdata/onnx-legacy/zipmap_labels_opset8.onnx"
+	dir := t.TempDir()
+	pic := image.NewRGBA(image.Rect(0, 0, 6, 6))
+	var rgb [6][6][3]uint8
+	for y := range 6 {
+		for x := range 6 {
+			rgb[y][x] = [3]uint8{uint8(7 * (6*y + x)), 200, uint8(40 * x)}
+			pic.Set(x, y, color.RGBA{rgb[y][x][0], rgb[y][x][1], rgb[y][x][2], 255})
+		}
+	}
+	pngPath := filepath.Join(dir, "p.png")
+	f, err := os.Create(pngPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, pic); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	nchw := make([]float32, 3*36)
+	for k := range 3 {
+		for y := range 6 {
+			for x := range 6 {
+				nchw[k*36+y*6+x] = float32(rgb[y][x][2-k]) // B, G, R at 0–255
+			}
+		}
+	}
+	npyPath := filepath.Join(dir, "p.npy")
+	if err := npy.WriteFile(npyPath, []int{1, 3, 6, 6}, nchw); err != nil {
+		t.Fatal(err)
+	}
+
+	code, stdout, stderr := runCLI(t, "explain", "--model", model, "--input", pngPath, "--class", "GOLD", "--out", t.TempDir())
+	if code != 0 {
+		t.Fatalf("picture: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"labels: carried by the model\n",
+		"scores: logits [1 4] (input of Sigmoid node sigmoid, whose output prob is a graph output)\n",
+		"preprocessing: 6×6 (fixed by the model), BGR (stated by the model), range 0-255 (stated by the model), " +
+			"mean [0 0 0] (default), std [1 1 1] (default); the model states: metadata Image.BitmapPixelFormat=Bgr8; " +
+			"metadata Image.NominalPixelRange=NominalRange_0_255;",
+		"; explained goldfish (1)\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("picture: no %q in\n%s", want, stdout)
+		}
+	}
+	code, npyOut, stderr := runCLI(t, "explain", "--model", model, "--input", npyPath, "--class", "1", "--out", t.TempDir())
+	if code != 0 {
+		t.Fatalf(".npy: exit %d: %s", code, stderr)
+	}
+	picTop, npyTop := topLine.FindStringSubmatch(stdout), topLine.FindStringSubmatch(npyOut)
+	if picTop == nil || npyTop == nil || picTop[1] != npyTop[1] {
+		t.Errorf("the picture's top classes %q differ from the hand-built BGR 0-255 array's %q", picTop, npyTop)
+	}
+	// Overriding the model: --bgr=false --range 0-1 changes the input, so the scores.
+	code, rgbOut, _ := runCLI(t, "explain", "--model", model, "--input", pngPath, "--bgr=false", "--range", "0-1", "--out", t.TempDir())
+	if code != 0 || !strings.Contains(rgbOut, "RGB (--bgr), range 0-1 (--range)") {
+		t.Errorf("override: exit %d:\n%s", code, rgbOut)
+	}
+	if m := topLine.FindStringSubmatch(rgbOut); m == nil || m[1] == picTop[1] {
+		t.Errorf("RGB 0-1 input gives the same top classes as BGR 0-255: %q", m)
 	}
 }

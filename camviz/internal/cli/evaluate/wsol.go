@@ -48,7 +48,8 @@ func wsolDefaultMetrics(dataset string) []evaluate.Metric {
 }
 
 // loadWSOL reads the first n images (all when n ≤ 0) of the split at the model's input
-// size, and a line saying where they come from.
+// size, preprocessed as the model states (evaluate.Preprocess), and a line saying where
+// they come from.
 func loadWSOL(w wsolOptions, m *models.Model, n int) ([]datasets.Example, string, error) {
 	size := m.Spec.InputSize[0]
 	if m.Spec.InputSize[1] != size || m.Spec.InputSize[2] != 3 {
@@ -75,5 +76,13 @@ func loadWSOL(w wsolOptions, m *models.Model, n int) ([]datasets.Example, string
 	if err != nil {
 		return nil, "", err
 	}
-	return ex, fmt.Sprintf("%d %s %s images (%s) at %dx%d", n, w.dataset, w.split, md.Dir, size, size), nil
+	source := fmt.Sprintf("%d %s %s images (%s) at %dx%d", n, w.dataset, w.split, md.Dir, size, size)
+	plan, changed, err := evaluate.Preprocess(m, ex)
+	if err != nil {
+		return nil, "", err
+	}
+	if changed {
+		source += fmt.Sprintf(", preprocessed as the model states (BGR %v, range %s, mean %v, std %v)", plan.BGR, plan.Range, plan.Mean, plan.Std)
+	}
+	return ex, source, nil
 }

@@ -1,0 +1,130 @@
+package models
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/camviz/camviz/camviz"
+)
+
+// legacyTVScript exports torchvision classifiers at opsets 7 and 9 (see its doc string).
+const legacyTVScript = "../../scripts/gen_legacy_torchvision.py"
+
+var legacyTVCache struct {
+	once      sync.Once
+	dir, skip string
+	err       error
+}
+
+// legacyTVDir returns the folder of the generated legacy-opset exports, generating it on
+// first use into $CAMVIZ_CACHE/legacy-torchvision/<hash of the script> (default: the user
+// cache folder's camviz/), as the architecture sweep does.
+func legacyTVDir(t *testing.T) string {
+	t.Helper()
+	legacyTVCache.once.Do(func() {
+		c := &legacyTVCache
+		script, err := os.ReadFile(legacyTVScript)
+		if err != nil {
+			c.err = err
+			return
+		}
+		sum := sha256.Sum256(script)
+		base := os.Getenv("CAMVIZ_CACHE")
+		if base == "" {
+			if base, err = os.UserCacheDir(); err != nil {
+				c.err = fmt.Errorf("no cache folder (set $CAMVIZ_CACHE): %w", err)
+				return
+			}
+			base = filepath.Join(base, "camviz")
+		}
+		dir := filepath.Join(base, "legacy-torchvision", hex.EncodeToString(sum[:8]))
+		if _, err := os.Stat(filepath.Join(dir, "legacy.json")); err == nil {
+			c.dir = dir
+			return
+		}
+		if out, err := exec.Command(sweepPython, "-c", "import torch, torchvision, onnx").CombinedOutput(); err != nil {
+			c.skip = fmt.Sprintf("%s cannot import torch, torchvision, onnx: %s", sweepPython, lastLine(string(out), err))
+			return
+		}
+		tmp := fmt.Sprintf("%s.tmp%d", dir, os.Getpid())
+		defer os.RemoveAll(tmp)
+		if out, err := exec.Command(sweepPython, legacyTVScript, "--out", tmp).CombinedOutput(); err != nil {
+			c.err = fmt.Errorf("%s %s failed: %w\n%s", sweepPython, legacyTVScript, err, out)
+			return
+		}
+		if err := os.Rename(tmp, dir); err != nil {
+			if _, statErr := os.Stat(filepath.Join(dir, "legacy.json")); statErr != nil {
+				c.err = err
+				return
+			}
+		}
+		c.dir = dir
+	})
+	c := &legacyTVCache
+	switch {
+	case c.err != nil:
+		t.Fatal(c.err)
+	case c.skip != "" && os.Getenv("CI") == "true":
+		t.Fatalf("legacy torchvision exports: %s (CI=true: install it: %s)", c.skip, sweepAptHint)
+	case c.skip != "":
+		t.Skipf("legacy torchvision exports: %s; install it: %s", c.skip, sweepAptHint)
+	}
+	return c.dir
+}
+
+// TestLegacyOpsetTorchvision loads torchvision classifiers exported by torch's own
+// exporter at opsets 7 and 9 with their initializers kept as graph inputs
+// (scripts/gen_legacy_torchvision.py), checks their logits against torch's to 1e-4 of
+// their largest magnitude, and runs Grad-CAM at a middle layer (finite, not all zero).
+func TestLegacyOpsetTorchvision(t *testing.T) {
+	dir := legacyTVDir(t)
+	data, err := os.ReadFile(filepath.Join(dir, "legacy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []struct {
+		Name  string `json:"name"`
+		Opset int    `json:"opset"`
+	}
+	if err := json.Unmarshal(data, &list); err != nil {
+		t.Fatal(err)
+	}
+	backend := newTestBackend(t)
+	for _, e := range list {
+		t.Run(e.Name, func(t *testing.T) {
+			m, err := LoadONNX(filepath.Join(dir, e.Name+".onnx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := readSweepNpy(t, dir, e.Name+".input.npy")
+			want := readSweepNpy(t, dir, e.Name+".logits.npy")
+			layer := m.Layers[len(m.Layers)/2]
+			ex, err := m.Explainer(backend, []string{layer}, camviz.MethodGradCAM)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := ex.ExplainFloats(in.Data, in.Shape, camviz.ArgmaxTarget())
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkClose(t, e.Name+" logits", res.Logits[0], want.Data, 0, 1e-4*maxAbs(want.Data))
+			raw, err := res.Raw(layer, camviz.MethodGradCAM)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := flatMaps(raw)
+			if maxAbs(v) == 0 || slices.ContainsFunc(v, func(x float32) bool { return math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) }) {
+				t.Errorf("%s: Grad-CAM at %s is all zero or not finite", e.Name, layer)
+			}
+		})
+	}
+}
