@@ -55,14 +55,15 @@ type outputName struct {
 
 // Output parts.
 const (
-	partLogits    = "logits"
-	partClasses   = "classes"
-	partScore     = "score"
-	partGuided    = "guided"    // guided-backprop gradients, in the images' layout
-	partNonFinite = "nonfinite" // number of non-finite activations of a layer (int32 scalar)
-	partRaw       = "raw"
-	partWeights   = "weights"
-	partExtra     = "extra:"
+	partLogits      = "logits"
+	partClasses     = "classes"
+	partScore       = "score"
+	partGuided      = "guided"      // guided-backprop gradients, in the images' layout
+	partNonFinite   = "nonfinite"   // number of non-finite activations of a layer (int32 scalar)
+	partActivations = "activations" // a layer's activations, channels-last (Config.KeepActivations)
+	partRaw         = "raw"
+	partWeights     = "weights"
+	partExtra       = "extra:"
 )
 
 func (n outputName) String() string { return fmt.Sprintf("%s|%s|%s", n.Layer, n.Method, n.Part) }
@@ -230,6 +231,9 @@ func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node
 	out.add(outputName{Part: partScore}, score)
 	for _, in := range layers {
 		out.add(outputName{Layer: in.Layer, Part: partNonFinite}, countNonFinite(in.Acts))
+		if e.cfg.KeepActivations {
+			out.add(outputName{Layer: in.Layer, Part: partActivations}, graph.ConvertDType(in.Acts, dtypes.Float32))
+		}
 	}
 	if e.cfg.GuidedBackprop {
 		out.add(outputName{Part: partGuided}, ctx.guidedPass(images, classesIn))

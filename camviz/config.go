@@ -43,6 +43,10 @@ type Config struct {
 	// [ReLU]s are [GuidedReLU]s) and makes [Result.GuidedBackprop] and
 	// [Result.GuidedGradCAM] available. The model must use camviz.ReLU.
 	GuidedBackprop bool
+	// KeepActivations returns each explained layer's activations (channels-last, as the
+	// methods see them) in the Result ([Result.Activations]), e.g. for
+	// [DeepFeatureFactorization].
+	KeepActivations bool
 
 	// Finer configures FinerCAM's comparison (α and the ranks of the compared classes).
 	Finer FinerOptions
@@ -81,10 +85,10 @@ func (c Config) memoryBudget() int64 {
 
 // validate checks the configuration and names what is wrong.
 func (c Config) validate() error {
-	if len(c.Methods) == 0 {
+	if len(c.Methods) == 0 && !c.KeepActivations {
 		return fmt.Errorf("camviz: Config.Methods is empty: ask for at least one method, e.g. camviz.MethodGradCAM")
 	}
-	if len(c.Layers) == 0 && !c.onlyWholeModel() {
+	if len(c.Layers) == 0 && (len(c.Methods) == 0 || !c.onlyWholeModel()) {
 		return fmt.Errorf("camviz: Config.Layers is empty: name at least one tapped layer (Explainer.Taps lists them)")
 	}
 	seen := map[string]bool{}

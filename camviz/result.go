@@ -40,6 +40,7 @@ type Result struct {
 	passes             int
 	maps               map[Key]*mapSet
 	guided             []float32
+	activations        map[string]*tensors.Tensor
 }
 
 // mapSet is the raw maps [passes·batch, h, w] and weights [passes·batch, K] of one
@@ -100,6 +101,12 @@ func newResult(cfg Config, dims []int, layout *outputLayout, outputs []*tensors.
 		r.guided = tensors.MustCopyFlatData[float32](t)
 	}
 	for _, name := range layout.names {
+		if name.Part == partActivations {
+			if r.activations == nil {
+				r.activations = map[string]*tensors.Tensor{}
+			}
+			r.activations[name.Layer] = byName[name]
+		}
 		if name.Part == partNonFinite {
 			if n := tensors.MustCopyFlatData[int32](byName[name])[0]; n > 0 {
 				return nil, fmt.Errorf("camviz: the activations of layer %q hold %d NaN or infinite values, although the "+
@@ -387,6 +394,20 @@ func (r *Result) Extra(layer string, m Method, name string) (values []float32, d
 	if !ok {
 		names := sortedKeys(ms.extra)
 		return nil, nil, fmt.Errorf("camviz: %s at layer %q has no output %q; it has %v", m, layer, name, names)
+	}
+	return tensors.MustCopyFlatData[float32](t), append([]int(nil), t.Shape().Dimensions...), nil
+}
+
+// Activations returns a layer's activations as the methods saw them, channels-last
+// [passes·batch, h, w, K] values and dims, when the Explainer was configured with
+// Config.KeepActivations.
+func (r *Result) Activations(layer string) (values []float32, dims []int, err error) {
+	t, ok := r.activations[strings.TrimPrefix(layer, "/")]
+	if !ok {
+		if r.activations == nil {
+			return nil, nil, fmt.Errorf("camviz: the result has no activations: set Config.KeepActivations")
+		}
+		return nil, nil, fmt.Errorf("camviz: the result has no activations of layer %q; it has layers %v", layer, r.Layers)
 	}
 	return tensors.MustCopyFlatData[float32](t), append([]int(nil), t.Shape().Dimensions...), nil
 }

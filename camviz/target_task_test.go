@@ -41,6 +41,7 @@ func TestTaskTargetsReference(t *testing.T) {
 			{"final", maxAbsErr(flatten(final), readHead(t, c.dir, prefix+"_final.npy").Data), headTolerance},
 		} {
 			recordHeadErr(camviz.Method("target:"+c.tag), chk.kind, chk.e)
+			t.Logf("%s/%s %s: max error %.3g", c.dir, prefix, chk.kind, chk.e)
 			if chk.e > chk.within {
 				t.Errorf("%s/%s %s: max error %.3g", c.dir, prefix, chk.kind, chk.e)
 			}

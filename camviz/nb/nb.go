@@ -85,6 +85,22 @@ func ShowOverlay(img image.Image, m *heatmap.Map, cm *heatmap.Colormap, alpha fl
 	return showImage("nb.ShowOverlay", out)
 }
 
+// ShowFactorization displays Deep Feature Factorization's concept maps over img in
+// distinct colours (heatmap.FactorizationImage: each pixel in its strongest concept's
+// gist_rainbow colour, brightness its value, blended as imageWeight·img + (1 −
+// imageWeight)·colour; pytorch-grad-cam's show_factorization_on_image uses 0.3 in
+// run_dff_on_image). The maps are resized to img.
+func ShowFactorization(img image.Image, maps []*heatmap.Map, imageWeight float64) error {
+	if !IsNotebook() {
+		return nil
+	}
+	out, err := heatmap.FactorizationImage(img, maps, imageWeight)
+	if err != nil {
+		return fmt.Errorf("nb.ShowFactorization: %w", err)
+	}
+	return showImage("nb.ShowFactorization", out)
+}
+
 // ShowGrid displays g.Render(): the labelled table of images. A nil grid and
 // Render's errors (no cells, label counts that do not match) are errors.
 func ShowGrid(g *heatmap.Grid) error {

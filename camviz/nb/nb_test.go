@@ -117,6 +117,16 @@ func TestShowOverlayBlends(t *testing.T) {
 	wantPixels(t, pngAt(t, c, 1), [][]color.NRGBA{{opaque(128, 128, 192), opaque(192, 128, 128)}})
 }
 
+func TestShowFactorizationColoursConcepts(t *testing.T) {
+	c := runChild(t, "factorization", true)
+	wantOK(t, c, 1)
+	// gist_rainbow(0) = (1, 0, 0.16), gist_rainbow(0.5) = (0, 1, 0.5481762597512125).
+	// Pixel 0, concept 0 at 1: ⌊255·(0.3 + 0.7·(1, 0, 0.16))⌋ = ⌊(255, 76.5, 105.06)⌋.
+	// Pixel 1, concept 1 at 0.5 → ⌊127.5⌋/255 = 127/255:
+	// ⌊255·0.3 + 0.7·127·(0, 1, 0.548…)⌋ = (76, 165, 125).
+	wantPixels(t, pngAt(t, c, 0), [][]color.NRGBA{{opaque(255, 76, 105), opaque(76, 165, 125)}})
+}
+
 func TestShowGridSendsRenderedGrid(t *testing.T) {
 	c := runChild(t, "grid", true)
 	wantOK(t, c, 1)

@@ -23,6 +23,13 @@ var scenarios = map[string]func() []string{
 			ShowOverlay(uniform(2, 1, color.RGBA{255, 255, 255, 255}), jetMap(), heatmap.Jet, 0.5),
 		)
 	},
+	"factorization": func() []string {
+		// Two concepts over a white 2x1 picture: pixel 0 belongs to concept 0 (value 1),
+		// pixel 1 to concept 1 (value 0.5).
+		a, _ := heatmap.FromSlice(1, 2, []float32{1, 0.25})
+		b, _ := heatmap.FromSlice(1, 2, []float32{0, 0.5})
+		return results(ShowFactorization(uniform(2, 1, color.RGBA{255, 255, 255, 255}), []*heatmap.Map{a, b}, 0.3))
+	},
 	"grid": func() []string { return results(ShowGrid(testGrid())) },
 	"html": func() []string { return results(ShowHTML(testHTML)) },
 	"sequence": func() []string {

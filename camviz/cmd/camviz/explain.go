@@ -89,6 +89,10 @@ type explainFlags struct {
 	finerAlpha                      float64 // --finer-alpha
 	finerRanks                      string  // --finer-ranks
 	randomSeed                      int64   // --random-seed
+	dff                             bool    // --method dff
+	components                      int     // --components (DFF)
+	refine                          string  // --refine BASE (RefineCAM over BASE)
+	refineBase                      camviz.Method
 }
 
 // configure sets the method options given by flags on cfg.
@@ -99,6 +103,7 @@ func (f *explainFlags) configure(cfg *camviz.Config) error {
 	}
 	cfg.Finer = camviz.FinerOptions{Alpha: f.finerAlpha, Comparisons: ranks}
 	cfg.RandomSeed = f.randomSeed
+	cfg.KeepActivations = f.dff
 	return nil
 }
 
@@ -133,6 +138,9 @@ func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []c
 	fs.Float64Var(&f.finerAlpha, "finer-alpha", 1, "FinerCAM: strength α of the comparison with similar classes")
 	fs.StringVar(&f.finerRanks, "finer-ranks", "1,2,3", "FinerCAM: ranks of the compared classes by logit closeness to the explained class (--class or predicted)")
 	fs.Int64Var(&f.randomSeed, "random-seed", 0, "RandomCAM: seed of the random channel weights")
+	fs.IntVar(&f.components, "components", 5, "--method dff: number of concepts (NMF components) per layer")
+	fs.StringVar(&f.refine, "refine", "", "RefineCAM over this base method (e.g. gradcamplusplus, pytorch-grad-cam's default): "+
+		"with several --layer, writes DIR/multilayer/RefineCAM_BASE.* (the product of the base's per-layer maps)")
 	f.layout.register(fs)
 	if err := fs.parse(args); err != nil {
 		return nil, nil, target, nil, err
@@ -179,6 +187,9 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if many, err := inputList(f.inputPath); err != nil || many != nil {
 		if err != nil {
 			return err
+		}
+		if f.dff || f.refineBase != "" {
+			return usagef("--method dff and --refine explain one input (an image or a .npy batch), not a folder or glob")
 		}
 		return explainMany(f, m, many, methods, target, cmap, classes, layerNote, stdout, stderr)
 	}
@@ -249,6 +260,16 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err := out.writeAll(f.layers, methods); err != nil {
 		return err
 	}
+	if f.dff {
+		if err := writeDFF(out, backend, res, f.layers, f.components, stdout); err != nil {
+			return err
+		}
+	}
+	if f.refineBase != "" {
+		if err := writeRefine(out, res, f.layers, f.refineBase); err != nil {
+			return err
+		}
+	}
 	report(stdout, classes, res, f.out)
 	return nil
 }
@@ -278,6 +299,10 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 	}
 	var methods []camviz.Method
 	for _, name := range f.methods {
+		if strings.EqualFold(name, "dff") {
+			f.dff = true // Deep Feature Factorization: not an Explainer method (see writeDFF)
+			continue
+		}
 		if strings.EqualFold(name, "all") {
 			f.all = true
 			methods = append(methods, camviz.Methods()...)
@@ -289,7 +314,18 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 		}
 		methods = append(methods, meth)
 	}
+	if f.refine != "" {
+		base, err := camviz.ParseMethod(f.refine)
+		if err != nil {
+			return nil, target, nil, usagef("--refine: %v", err)
+		}
+		f.refineBase = base
+		methods = append(methods, base)
+	}
 	methods = dedup(methods)
+	if f.dff && f.components < 1 {
+		return nil, target, nil, usagef("--components %d: give at least 1 concept", f.components)
+	}
 	if f.classSet && f.argmax {
 		return nil, target, nil, usagef("--class and --argmax exclude each other")
 	}
