@@ -153,6 +153,7 @@ func (e *Explainer) compile(imagesShape shapes.Shape, target Target) (entry *cac
 	ex := acquired.ex
 	classesShape := shapes.Make(dtypes.Int32, dims[0])
 	err = CatchPanic(func() error {
+		defer perturbationBuild(e.backend, e.cfg)()
 		_, err := ex.exec.Compile(imagesShape, classesShape)
 		return err
 	})

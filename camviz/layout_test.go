@@ -17,6 +17,16 @@ import (
 // is relu3 reordered, ∂score/∂relu3 is ∂score/∂tokens[:, 1:] reshaped, and every method
 // at "tokens" (with DropTokens 1 and a 16×16 grid) must equal the same method at "relu3".
 func forwardTokens(scope *model.Scope, x *graph.Node) *graph.Node {
+	return forwardLeadTokens(1)(scope, x)
+}
+
+// forwardLeadTokens is forwardTokens with n leading tokens (2: DeiT's class and
+// distillation tokens), the second a negated copy of the first.
+func forwardLeadTokens(n int) camviz.ModelFn {
+	return func(scope *model.Scope, x *graph.Node) *graph.Node { return tokensModel(scope, x, n) }
+}
+
+func tokensModel(scope *model.Scope, x *graph.Node, lead int) *graph.Node {
 	conv := func(name string, x *graph.Node) *graph.Node {
 		s := scope.At("%s", name)
 		w := s.GetVariable("weights").NodeValue(x.Graph())
@@ -35,7 +45,11 @@ func forwardTokens(scope *model.Scope, x *graph.Node) *graph.Node {
 	cls := graph.Concatenate(repeat(m, (k+m.Shape().Dimensions[1]-1)/m.Shape().Dimensions[1]), 1)
 	cls = graph.Slice(cls, graph.AxisRange(), graph.AxisRange(0, k))
 	cls = graph.MulScalar(graph.InsertAxes(cls, 1), 0.5)
-	tokens := graph.Concatenate([]*graph.Node{cls, graph.Reshape(x, d[0], d[1]*d[2], k)}, 1)
+	parts := []*graph.Node{cls}
+	for i := 1; i < lead; i++ {
+		parts = append(parts, graph.Neg(cls))
+	}
+	tokens := graph.Concatenate(append(parts, graph.Reshape(x, d[0], d[1]*d[2], k)), 1)
 	tokens = camviz.Tap(tokens, "tokens")
 	// A head that is not linear in the tokens, so that Hessian-vector products are not 0.
 	pooled := graph.Add(graph.ReduceMean(tokens, 1), graph.MulScalar(graph.ReduceMean(graph.Square(tokens), 1), 0.05))
@@ -62,7 +76,7 @@ func layerMethods(t *testing.T) []camviz.Method {
 
 // TestTokenLayer checks every layer method on a token layer against the same method on
 // the equivalent feature map, with the layout given and inferred (257 tokens on 32×32
-// images: 1 class token + 16×16 is the only split with a square grid).
+// images: 1 class token + 16×16 is the only split with a square grid; 258: 2 + 16×16).
 func TestTokenLayer(t *testing.T) {
 	methods := layerMethods(t)
 	t.Logf("%d layer methods: %v", len(methods), methods)
@@ -76,14 +90,16 @@ func TestTokenLayer(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name   string
+		lead   int
 		layout map[string]camviz.LayerLayout
 	}{
-		{"inferred", nil},
-		{"grid given", map[string]camviz.LayerLayout{"tokens": {Kind: camviz.LayoutTokens, TokenGrid: [2]int{16, 16}}}},
-		{"drop given", map[string]camviz.LayerLayout{"tokens": {DropTokens: 1}}},
+		{"inferred", 1, nil},
+		{"grid given", 1, map[string]camviz.LayerLayout{"tokens": {Kind: camviz.LayoutTokens, TokenGrid: [2]int{16, 16}}}},
+		{"drop given", 1, map[string]camviz.LayerLayout{"tokens": {DropTokens: 1}}},
+		{"class and distillation tokens inferred", 2, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ex, err := camviz.NewExplainer(testBackend, store, forwardTokens, camviz.Config{
+			ex, err := camviz.NewExplainer(testBackend, store, forwardLeadTokens(tc.lead), camviz.Config{
 				Layers: []string{"relu3", "tokens"}, Methods: methods, ChunkSize: 40, LayerLayouts: tc.layout,
 				CAMWeights: "/fc/weights"})
 			if err != nil {

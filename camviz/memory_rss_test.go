@@ -15,12 +15,13 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// rssChildEnv, when set to "<method>,<layer>,<batch>", makes TestChunkedPeakRSSChild
-// run that method on a batch of images in this (child) process and report its peak RSS.
+// rssChildEnv, when set to "<method>,<layer>,<batch>,<budget>,<warm>", makes
+// TestChunkedPeakRSSChild run that method on a batch of images in this (child) process
+// (after a Grad-CAM Explainer on the same model when warm) and report its peak RSS.
 const rssChildEnv = "CAMVIZ_RSS_CHILD"
 
-// rssBudget is the MemoryBudget of the peak-RSS test, and rssSlack what the
-// process may use beyond it (the Go runtime, the model, the test binary).
+// rssBudget is the MemoryBudget of most cases of the peak-RSS test, and rssSlack
+// what the process may use beyond the budget (the Go runtime, the model, the test binary).
 const (
 	rssBudget = 256 << 20
 	rssSlack  = 300 << 20
@@ -34,16 +35,31 @@ func rssModel() (*models.Model, error) {
 	return models.New(spec)
 }
 
+// rssManyChunksModel is a ResNet-18 at half the width on 112×112 images (2.8 M
+// weights, 11 MB): with a 64 MiB budget Score-CAM's 256 passes at layer4.1 run in
+// about 40 chunks, so a per-chunk copy of the weights (what the Go backend kept when
+// the variables were embedded as constants) would add some 470 MB.
+func rssManyChunksModel() (*models.Model, error) {
+	spec := models.ResNet18Spec(10, 112)
+	spec.Channels = []int{32, 64, 128, 256}
+	return models.New(spec)
+}
+
 // TestChunkedPeakRSS runs Score-CAM (at layer4.1, one image: 128 passes of the
 // whole model) and Ablation-CAM (at layer2.0, 8 images: 256 passes of the layers
-// after it),
-// each in a subprocess with Config.MemoryBudget = 256 MiB and two Explain
-// calls, and fails if the subprocess's peak resident set size (VmHWM) exceeds
-// the budget by more than 300 MiB. It also checks that the budget is exercised
+// after it), each in a subprocess with Config.MemoryBudget = 256 MiB and two Explain
+// calls, and Score-CAM on a wider model with 64 MiB (about 40 chunks) after a Grad-CAM
+// Explainer has initialised the model's variables (then GoMLX embeds them as
+// constants unless camviz asks otherwise; see camviz/fastconv's VariablesAsParameters),
+// and fails if a subprocess's peak resident set size (VmHWM) exceeds the budget by
+// more than 300 MiB. It also checks that the budget is exercised
 // (the chosen chunk's estimated peak is at least half of it, so that ignoring
 // the budget would show) and that the estimate is not below the measured
 // growth of the process during the calls.
 func TestChunkedPeakRSS(t *testing.T) {
+	if raceEnabled {
+		t.Skip("peak RSS is not measured under the race detector (its shadow memory is 5-10x the program's); the plain go test run checks it")
+	}
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("no /proc/self/status to read VmHWM from: %v", err)
@@ -53,10 +69,17 @@ func TestChunkedPeakRSS(t *testing.T) {
 	for _, c := range []struct {
 		method, layer string
 		batch         int
-	}{{"ScoreCAM", "layer4.1", 1}, {"AblationCAM", "layer2.0", 8}} {
-		t.Run(c.method, func(t *testing.T) {
+		budget        int64
+		warm          bool
+	}{{"ScoreCAM", "layer4.1", 1, rssBudget, false}, {"AblationCAM", "layer2.0", 8, rssBudget, false},
+		{"ScoreCAM", "layer4.1", 1, 64 << 20, true}} {
+		name := fmt.Sprintf("%s/%dMiB", c.method, c.budget>>20)
+		if c.warm {
+			name += "/after-GradCAM"
+		}
+		t.Run(name, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestChunkedPeakRSSChild$", "-test.v")
-			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%s,%d", rssChildEnv, c.method, c.layer, c.batch))
+			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s,%s,%d,%d,%t", rssChildEnv, c.method, c.layer, c.batch, c.budget, c.warm))
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("child process: %v\n%s", err, out)
@@ -79,14 +102,17 @@ func TestChunkedPeakRSS(t *testing.T) {
 			}
 			t.Logf("child:\n%s", out)
 			t.Logf("%s at %s, batch %d, budget %d MiB: peak RSS %d MiB (before the calls %d MiB), estimated peak %d MiB",
-				c.method, c.layer, c.batch, rssBudget>>20, peak>>20, before>>20, est>>20)
-			if peak > rssBudget+rssSlack {
-				t.Errorf("peak RSS %d MiB exceeds MemoryBudget %d MiB + %d MiB", peak>>20, rssBudget>>20, rssSlack>>20)
+				c.method, c.layer, c.batch, c.budget>>20, peak>>20, before>>20, est>>20)
+			if peak > c.budget+rssSlack {
+				t.Errorf("peak RSS %d MiB exceeds MemoryBudget %d MiB + %d MiB", peak>>20, c.budget>>20, rssSlack>>20)
 			}
-			if est < rssBudget/2 {
+			if est < c.budget/2 {
 				t.Errorf("estimated peak %d MiB is under half the budget: the test does not exercise it", est>>20)
 			}
-			if grown := peak - before; est < grown {
+			// At small budgets fixed costs the estimate does not model (the matrix
+			// products' scratch buffers, the collector's headroom) exceed it: the
+			// estimate is checked against the growth from 256 MiB on.
+			if grown := peak - before; c.budget >= rssBudget && est < grown {
 				t.Errorf("estimated peak %d MiB is below the measured growth %d MiB", est>>20, grown>>20)
 			}
 		})
@@ -101,30 +127,44 @@ func TestChunkedPeakRSSChild(t *testing.T) {
 		t.Skip("runs only as the subprocess of TestChunkedPeakRSS")
 	}
 	f := strings.Split(spec, ",")
-	if len(f) != 3 {
-		t.Fatalf("%s=%q: want <method>,<layer>,<batch>", rssChildEnv, spec)
+	if len(f) != 5 {
+		t.Fatalf("%s=%q: want <method>,<layer>,<batch>,<budget>,<warm>", rssChildEnv, spec)
 	}
-	method, layer := f[0], f[1]
-	batch, err := strconv.Atoi(f[2])
-	if err != nil {
-		t.Fatal(err)
+	method, layer, warm := f[0], f[1], f[4] == "true"
+	batch, err1 := strconv.Atoi(f[2])
+	budget, err2 := strconv.ParseInt(f[3], 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("%s=%q: %v %v", rssChildEnv, spec, err1, err2)
 	}
-	m, err := rssModel()
-	if err != nil {
-		t.Fatal(err)
+	newModel, size := rssModel, 224
+	if warm {
+		newModel, size = rssManyChunksModel, 112
 	}
-	cfg := m.Config([]string{layer}, camviz.Method(method))
-	cfg.MemoryBudget = rssBudget
-	ex, err := camviz.NewExplainer(testBackend, m.Store, m.Fn, cfg)
+	m, err := newModel()
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
-	data := make([]float32, batch*224*224*3)
+	data := make([]float32, batch*size*size*3)
 	for i := range data {
 		data[i] = rng.Float32()
 	}
-	img := tensors.FromFlatDataAndDimensions(data, batch, 224, 224, 3)
+	img := tensors.FromFlatDataAndDimensions(data, batch, size, size, 3)
+	if warm { // initialise the variables with another graph first, as a notebook would
+		g, err := camviz.NewExplainer(testBackend, m.Store, m.Fn, m.Config([]string{layer}, camviz.MethodGradCAM))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := g.Explain(img, camviz.ArgmaxTarget()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := m.Config([]string{layer}, camviz.Method(method))
+	cfg.MemoryBudget = budget
+	ex, err := camviz.NewExplainer(testBackend, m.Store, m.Fn, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := vmHWM(t)
 	var est int64
 	for range 2 {

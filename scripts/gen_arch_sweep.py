@@ -5,7 +5,7 @@ hand-built ViT) as ONNX files, with torch's own references, for camviz's Go test
 
 Run with Debian's Python (apt-get install -y python3-torch python3-torchvision python3-onnx):
 
-    /usr/bin/python3 scripts/gen_arch_sweep.py --out DIR [--only resnet50,vit]
+    /usr/bin/python3 scripts/gen_arch_sweep.py --out DIR [--only resnet50,vit] [--resume]
 
 For every architecture it writes DIR/<arch>/:
   model.onnx     opset 17, input "input" [batch, 3, H, W] (dynamic batch), two outputs:
@@ -123,6 +123,9 @@ ARCHS = {
     "mobilenet_v3_large": (lambda: tv.mobilenet_v3_large(weights=None), lambda m: m.features[-1], 128, "nchw"),
     "efficientnet_b0": (lambda: tv.efficientnet_b0(weights=None), lambda m: m.features[-1], 128, "nchw"),
     "convnext_tiny": (lambda: tv.convnext_tiny(weights=None), lambda m: m.features[-1], 128, "nchw"),
+    # The same ConvNeXt explained inside its last block, after the block's permute to
+    # channels-last: the LayerNorm output [N, h, w, C] (ConvNeXt in NHWC).
+    "convnext_tiny_nhwc": (lambda: tv.convnext_tiny(weights=None), lambda m: m.features[-1][-1].block[2], 128, "nhwc"),
     "regnet_y_400mf": (lambda: tv.regnet_y_400mf(weights=None), lambda m: m.trunk_output[-1], 128, "nchw"),
     "googlenet": (lambda: tv.googlenet(weights=None, aux_logits=False, init_weights=True),
                   lambda m: m.inception5b, 128, "nchw"),
@@ -309,6 +312,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True)
     p.add_argument("--only", default="", help="comma-separated architectures (default: all)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep architectures already exported in --out (their meta.json is written last)")
     args = p.parse_args()
     names = [n for n in args.only.split(",") if n] or list(ARCHS)
     for n in names:
@@ -317,13 +322,21 @@ def main():
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     done = []
     for n in names:
+        done_meta = os.path.join(args.out, n, "meta.json")
+        if args.resume and os.path.exists(done_meta):
+            with open(done_meta) as f:
+                done.append(json.load(f))
+            print(f"{n}: kept", flush=True)
+            continue
         t0 = time.time()
         meta = export(n, args.out)
         meta["seconds"] = round(time.time() - t0, 2)
         print(f"{n}: target {meta['layer']} {meta['acts_shape']} map {meta['map_shape']} ({meta['seconds']} s)", flush=True)
         done.append(meta)
-    with open(os.path.join(args.out, "sweep.json"), "w") as f:
+    # sweep.json, written last, marks a complete sweep.
+    with open(os.path.join(args.out, "sweep.json.tmp"), "w") as f:
         json.dump(done, f, indent=1)
+    os.replace(os.path.join(args.out, "sweep.json.tmp"), os.path.join(args.out, "sweep.json"))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ type Backend struct {
 	poolLowered, poolFallback atomic.Int64
 
 	tailSlackErr error
+
+	// paramVars counts the VariablesAsParameters calls in force.
+	paramVars atomic.Int64
 }
 
 // Stats counts the ConvGeneral ops seen by a wrapped backend's graph builders.

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,7 +65,8 @@ var sweepCache struct {
 
 // archSweepDir returns the folder holding the generated sweep, generating it on first use
 // into $CAMVIZ_CACHE/arch-sweep/<hash of the script> (default: the user cache folder's
-// camviz/). A new script version regenerates into a new folder; nothing is committed.
+// camviz/), resuming an interrupted generation. A new script version regenerates into a
+// new folder; nothing is committed.
 // Without Debian's torch the test skips with one line naming the apt packages, unless
 // CI=true, where it fails.
 func archSweepDir(t *testing.T) string {
@@ -102,21 +104,27 @@ func generateSweep() (dir, skip string, err error) {
 	if out, err := exec.Command(sweepPython, "-c", "import torch, torchvision, onnx").CombinedOutput(); err != nil {
 		return "", fmt.Sprintf("%s cannot import torch, torchvision, onnx: %s", sweepPython, lastLine(string(out), err)), nil
 	}
-	tmp := fmt.Sprintf("%s.tmp%d", dir, os.Getpid())
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", "", err
 	}
-	defer os.RemoveAll(tmp)
-	cmd := exec.Command(sweepPython, sweepScript, "--out", tmp)
-	out, err := cmd.CombinedOutput()
+	// One generator at a time per folder (go test runs packages, and users run tests, in
+	// parallel); --resume keeps what an interrupted run (a test timeout) already exported,
+	// and sweep.json, written last, marks the sweep complete.
+	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		return "", "", fmt.Errorf("architecture sweep: %s %s failed: %w\n%s", sweepPython, sweepScript, err, out)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, statErr := os.Stat(filepath.Join(dir, "sweep.json")); statErr == nil {
-			return dir, "", nil // another process generated it meanwhile
-		}
 		return "", "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", "", fmt.Errorf("architecture sweep: locking %s: %w", dir, err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if _, err := os.Stat(filepath.Join(dir, "sweep.json")); err == nil {
+		return dir, "", nil // another process generated it meanwhile
+	}
+	out, err := exec.Command(sweepPython, sweepScript, "--out", dir, "--resume").CombinedOutput()
+	if err != nil {
+		return "", "", fmt.Errorf("architecture sweep: %s %s --out %s --resume failed: %w\n%s", sweepPython, sweepScript, dir, err, out)
 	}
 	return dir, "", nil
 }
@@ -163,8 +171,8 @@ func TestArchSweep(t *testing.T) {
 	if err := json.Unmarshal(data, &metas); err != nil {
 		t.Fatal(err)
 	}
-	if len(metas) < 15 {
-		t.Fatalf("the sweep has %d architectures, want 15", len(metas))
+	if len(metas) < 16 {
+		t.Fatalf("the sweep has %d architectures, want 16", len(metas))
 	}
 	backend := newTestBackend(t)
 	var rows []sweepRow

@@ -236,7 +236,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"explain", "--bogus"}, "-bogus"},
-		{[]string{"explain", "--model", "missing.onnx", "--input", in, "--layer", "x", "--method", "gradcam", "--out", "o"},
+		{[]string{"explain", "--model", "missing.onnx", "--input", in, "--layer", "x", "--method", "gradcam", "--out", filepath.Join(t.TempDir(), "o")},
 			"missing.onnx: no such file"},
 		{base("--layer", "target_activation", "--format", "jpg"), `--format "jpg"`},
 		{base("--layer", "target_activation", "--batch", "0"), "--batch 0"},
@@ -255,7 +255,7 @@ func TestErrors(t *testing.T) {
 			"--method", "gradcam", "--out", t.TempDir()}, "input shape [1 10]"},
 		{[]string{"explain", "--model", modelA, "--input", filepath.Join(refDir, "model_a.onnx"), "--layer", "target_activation",
 			"--method", "gradcam", "--out", t.TempDir()}, "decoding"},
-		{[]string{"explain", "--model", in, "--input", in, "--layer", "target_activation", "--method", "gradcam", "--out", "o"},
+		{[]string{"explain", "--model", in, "--input", in, "--layer", "target_activation", "--method", "gradcam", "--out", filepath.Join(t.TempDir(), "o")},
 			"--model"},
 		{[]string{"layers", "--model", modelA, "--input-shape", "1,32,32,3"}, "has 32 channels"},
 		{[]string{"layers"}, "--model is required"},

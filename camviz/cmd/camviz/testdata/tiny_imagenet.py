@@ -1,4 +1,4 @@
-"""Reference numbers for camviz's CLI tests (examples/camviz/realworld_test.go).
+"""Reference numbers for camviz's CLI tests (camviz/cmd/camviz/realworld_test.go).
 
 Writes into OUT (argv[1]):
   tiny1000.onnx   a small seeded random CNN with 1000 outputs (an "ImageNet" head), input

@@ -4,7 +4,7 @@
 // (datasets.WriteMiniWSOL):
 //
 //	go run ./camviz/datasets/cmd/mkwsol -dataset OpenImages -test 300 -train-fullsup 60 -out /tmp/wsol
-//	go run ./examples/evaluate -model gapcnn -wsol-metadata /tmp/wsol/metadata \
+//	camviz evaluate -model gapcnn -wsol-metadata /tmp/wsol/metadata \
 //	    -images /tmp/wsol/images/OpenImages -masks /tmp/wsol/masks/OpenImages -dataset OpenImages -out /tmp/eval
 //
 // The default synthetic set matches the shipped GAP-CNN (64×64, 6 classes) with seed 2,
