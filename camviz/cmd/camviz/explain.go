@@ -217,35 +217,21 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	folders, notes := layerFolders(f.layers)
 	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders, format: f.format,
 		classes: classes}
-	mainMethods := methods
-	if f.all && slices.Contains(methods, camviz.MethodCAM) && len(f.layers) > 0 {
-		camLayers, allNotes := splitAll(m, backend, in, f.layers, target)
-		notes = append(notes, allNotes...)
-		if len(camLayers) < len(f.layers) {
-			// CAM only where it applies: the other methods in one pass over every layer,
-			// CAM in a second (one forward pass) over the layers it applies to.
-			mainMethods = slices.DeleteFunc(slices.Clone(methods), func(x camviz.Method) bool { return x == camviz.MethodCAM })
-			out.skip = map[string]map[camviz.Method]bool{}
-			for _, l := range f.layers {
-				if !slices.Contains(camLayers, l) {
-					out.skip[l] = map[camviz.Method]bool{camviz.MethodCAM: true}
-				}
-			}
-			if len(camLayers) > 0 {
-				ex, err := f.explainer(backend, m, camLayers, camviz.MethodCAM)
-				if err != nil {
-					return usageError{err}
-				}
-				if out.extra, err = ex.ExplainFloats(in.data, in.dims, target); err != nil {
-					return usageError{err}
-				}
-			}
+	plan, allNotes, err := f.planCAM(m, backend, in, methods, target)
+	if err != nil {
+		return err
+	}
+	notes = append(notes, allNotes...)
+	out.skip = plan.skip
+	if plan.cam != nil {
+		if out.extra, err = plan.cam.ExplainFloats(in.data, in.dims, target); err != nil {
+			return usageError{err}
 		}
 	}
 	for _, note := range notes {
 		fmt.Fprintln(stdout, note)
 	}
-	ex, err := f.explainer(backend, m, f.layers, mainMethods...)
+	ex, err := f.explainer(backend, m, f.layers, plan.main...)
 	if err != nil {
 		return usageError{err}
 	}

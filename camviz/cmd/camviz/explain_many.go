@@ -126,33 +126,17 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 	fmt.Fprintln(stdout, first.plan.String())
 	fmt.Fprintf(stdout, "layers: %s%s\n", strings.Join(f.layers, ", "), layerNote)
 	folders, notes := layerFolders(f.layers)
-	mainMethods := methods
-	var skip map[string]map[camviz.Method]bool
-	var camEx *camviz.Explainer
-	if f.all && slices.Contains(methods, camviz.MethodCAM) {
-		// As for one input: CAM only at the layers where the classifier's weights apply
-		// (tried on the first picture), in an Explainer of its own.
-		camLayers, allNotes := splitAll(m, backend, first, f.layers, target)
-		notes = append(notes, allNotes...)
-		if len(camLayers) < len(f.layers) {
-			mainMethods = slices.DeleteFunc(slices.Clone(methods), func(x camviz.Method) bool { return x == camviz.MethodCAM })
-			skip = map[string]map[camviz.Method]bool{}
-			for _, l := range f.layers {
-				if !slices.Contains(camLayers, l) {
-					skip[l] = map[camviz.Method]bool{camviz.MethodCAM: true}
-				}
-			}
-			if len(camLayers) > 0 {
-				if camEx, err = f.explainer(backend, m, camLayers, camviz.MethodCAM); err != nil {
-					return usageError{err}
-				}
-			}
-		}
+	// As for one input: CAM only at the layers where the classifier's weights apply
+	// (tried on the first picture), in an Explainer of its own.
+	plan, allNotes, err := f.planCAM(m, backend, first, methods, target)
+	if err != nil {
+		return err
 	}
+	notes = append(notes, allNotes...)
 	for _, note := range notes {
 		fmt.Fprintln(stdout, note)
 	}
-	ex, err := f.explainer(backend, m, f.layers, mainMethods...)
+	ex, err := f.explainer(backend, m, f.layers, plan.main...)
 	if err != nil {
 		return usageError{err}
 	}
@@ -177,15 +161,15 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 			batch.pictures = append(batch.pictures, in.pictures...)
 		}
 		batch.dims[0] = end - start
-		w := &writer{m: m, cmap: cmap, alpha: f.alpha, format: f.format, skip: skip, folders: folders, classes: classes}
+		w := &writer{m: m, cmap: cmap, alpha: f.alpha, format: f.format, skip: plan.skip, folders: folders, classes: classes}
 		if w.res, err = ex.ExplainFloats(batch.data, batch.dims, target); err != nil {
 			return usageError{fmt.Errorf("pictures %s…%s: %w", paths[start], paths[end-1], err)}
 		}
 		if err := checkLogits(w.res); err != nil {
 			return err
 		}
-		if camEx != nil {
-			if w.extra, err = camEx.ExplainFloats(batch.data, batch.dims, target); err != nil {
+		if plan.cam != nil {
+			if w.extra, err = plan.cam.ExplainFloats(batch.data, batch.dims, target); err != nil {
 				return usageError{err}
 			}
 		}
@@ -208,7 +192,7 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 		fmt.Fprintf(stdout, "maps of %d pictures written to %s\n", len(paths), f.out)
 		return nil
 	}
-	if err := writeManyIndex(f, rows, folders, skip, methods); err != nil {
+	if err := writeManyIndex(f, rows, folders, plan.skip, methods); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "maps of %d pictures written to %s (open %s)\n", len(paths), f.out, joinPath(f.out, "index.html"))

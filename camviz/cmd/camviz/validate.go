@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/camviz/camviz/camviz"
@@ -88,4 +89,43 @@ func trimError(msg string) string {
 		tail = tail[i+2:]
 	}
 	return strings.ToValidUTF8(head, "") + " … " + strings.ToValidUTF8(tail, "") + " (CAMVIZ_VERBOSE=1 prints the whole error)"
+}
+
+// camPlan is how "--method all" runs CAM: only at the layers where the classifier's
+// weights apply, in an Explainer of its own, while the other methods run in the main
+// Explainer over every layer.
+type camPlan struct {
+	// main are the methods of the main Explainer.
+	main []camviz.Method
+	// skip marks, per layer, CAM where it was left out (nil when it applies everywhere).
+	skip map[string]map[camviz.Method]bool
+	// cam explains CAM at the layers it applies to; nil when the main Explainer does.
+	cam *camviz.Explainer
+}
+
+// planCAM splits methods for --method all, trying CAM at each layer on in (splitAll),
+// and returns the notes that say where CAM was left out.
+func (f *explainFlags) planCAM(m *models.Model, backend compute.Backend, in *input, methods []camviz.Method,
+	target camviz.Target) (plan camPlan, notes []string, err error) {
+	plan.main = methods
+	if !f.all || !slices.Contains(methods, camviz.MethodCAM) || len(f.layers) == 0 {
+		return plan, nil, nil
+	}
+	camLayers, notes := splitAll(m, backend, in, f.layers, target)
+	if len(camLayers) == len(f.layers) {
+		return plan, notes, nil
+	}
+	plan.main = slices.DeleteFunc(slices.Clone(methods), func(x camviz.Method) bool { return x == camviz.MethodCAM })
+	plan.skip = map[string]map[camviz.Method]bool{}
+	for _, l := range f.layers {
+		if !slices.Contains(camLayers, l) {
+			plan.skip[l] = map[camviz.Method]bool{camviz.MethodCAM: true}
+		}
+	}
+	if len(camLayers) > 0 {
+		if plan.cam, err = f.explainer(backend, m, camLayers, camviz.MethodCAM); err != nil {
+			return plan, notes, usageError{err}
+		}
+	}
+	return plan, notes, nil
 }
