@@ -134,13 +134,13 @@ func (ctx *buildContext) planChunks(layer string, m Method, passes int, bytesPer
 		chunk = min(chunk, passes)
 		if need := base + int64(chunk)*bytesPerPass; need > budget {
 			return 0, fmt.Errorf("a chunk of %d passes needs about %s (%s per pass, plus %s for the ordinary pass), over the "+
-				"memory budget of %s: use Config.ChunkSize <= %d, leave it 0 to choose from the budget, or raise Config.MemoryBudget",
+				"memory budget of %s: use Config.ChunkSize <= %d, leave it 0 to choose from the budget, or raise Config.MemoryBudget (camviz explain --memory-budget MiB)",
 				chunk, formatBytes(need), formatBytes(bytesPerPass), formatBytes(base), formatBytes(budget), max(fits, 1))
 		}
 	default:
 		if fits < 1 {
 			return 0, fmt.Errorf("even one pass needs about %s (%s per pass, plus %s for the ordinary pass), over the memory "+
-				"budget of %s: raise Config.MemoryBudget or explain fewer images at once",
+				"budget of %s: raise Config.MemoryBudget (camviz explain --memory-budget MiB) or explain fewer images at once",
 				formatBytes(base+bytesPerPass), formatBytes(bytesPerPass), formatBytes(base), formatBytes(budget))
 		}
 		chunk = int(min(fits, int64(passes)))

@@ -89,6 +89,7 @@ type explainFlags struct {
 	finerAlpha                      float64 // --finer-alpha
 	finerRanks                      string  // --finer-ranks
 	randomSeed                      int64   // --random-seed
+	memoryBudgetMiB                 int64   // --memory-budget (MiB; 0: camviz.DefaultMemoryBudget)
 	dff                             bool    // --method dff
 	components                      int     // --components (DFF)
 	refine                          string  // --refine BASE (RefineCAM over BASE)
@@ -104,6 +105,7 @@ func (f *explainFlags) configure(cfg *camviz.Config) error {
 	cfg.Finer = camviz.FinerOptions{Alpha: f.finerAlpha, Comparisons: ranks}
 	cfg.RandomSeed = f.randomSeed
 	cfg.KeepActivations = f.dff
+	cfg.MemoryBudget = f.memoryBudgetMiB << 20
 	return nil
 }
 
@@ -138,6 +140,8 @@ func parseExplain(args []string, stdout io.Writer) (f *explainFlags, methods []c
 	fs.Float64Var(&f.finerAlpha, "finer-alpha", 1, "FinerCAM: strength α of the comparison with similar classes")
 	fs.StringVar(&f.finerRanks, "finer-ranks", "1,2,3", "FinerCAM: ranks of the compared classes by logit closeness to the explained class (--class or predicted)")
 	fs.Int64Var(&f.randomSeed, "random-seed", 0, "RandomCAM: seed of the random channel weights")
+	fs.Int64Var(&f.memoryBudgetMiB, "memory-budget", 0, fmt.Sprintf("MiB that Score-CAM's and Ablation-CAM's chunked passes may use (default %d)",
+		camviz.DefaultMemoryBudget>>20))
 	fs.IntVar(&f.components, "components", 5, "--method dff: number of concepts (NMF components) per layer")
 	fs.StringVar(&f.refine, "refine", "", "RefineCAM over this base method (e.g. gradcamplusplus, pytorch-grad-cam's default): "+
 		"with several --layer, writes DIR/multilayer/RefineCAM_BASE.* (the product of the base's per-layer maps)")
@@ -332,6 +336,10 @@ func (f *explainFlags) check() ([]camviz.Method, camviz.Target, *heatmap.Colorma
 	}
 	if _, err := parseRanks(f.finerRanks); err != nil {
 		return nil, target, nil, usagef("%v", err)
+	}
+	if f.memoryBudgetMiB < 0 || f.memoryBudgetMiB > 1<<30 {
+		return nil, target, nil, usagef("--memory-budget %d: give MiB, at least 1 (0 for the default, %d)", f.memoryBudgetMiB,
+			camviz.DefaultMemoryBudget>>20)
 	}
 	if !(f.alpha >= 0 && f.alpha <= 1) {
 		return nil, target, nil, usagef("--alpha %v: want a value in [0, 1]", f.alpha)

@@ -103,6 +103,9 @@ func TestHostileInputs(t *testing.T) {
 		{"a folder whose first picture is too big", base(dir), "over the limit of 67108864"},
 		{"non-finite logits (finite block1 activations)", []string{"explain", "--model", gapcnn, "--input", infInput, "--layer", "block1",
 			"--method", "eigencam", "--out", out}, "non-finite scores"},
+		{"--memory-budget negative", base(pic, "--memory-budget", "-3"), "--memory-budget -3: give MiB"},
+		{"Score-CAM over a 1 MiB --memory-budget", base(pic, "--method", "scorecam", "--memory-budget", "1"),
+			"over the memory budget of 1.0 MiB: raise Config.MemoryBudget (camviz explain --memory-budget MiB)"},
 		{"--out is a file", append(base(pic)[:9], "--out", aFile), "is a file, not a folder"},
 		{"--out under /proc", append(base(pic)[:9], "--out", "/proc/camviz-out"), "--out /proc/camviz-out: cannot create the folder"},
 	} {
