@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -72,5 +73,23 @@ func TestReadConverts(t *testing.T) {
 	}
 	if a, err := Read(&buf); err != nil || a.Converted() {
 		t.Fatalf("float32 file: converted=%v err=%v, want not converted", a.Converted(), err)
+	}
+}
+
+// TestReadHugeHeaderLength checks that a version-2 header declaring a 4 GiB header is
+// refused before anything of that size is allocated (FuzzRead found it: each such input
+// allocated ~4 GiB and stalled the fuzzer).
+func TestReadHugeHeaderLength(t *testing.T) {
+	data := append([]byte("\x93NUMPY\x02\x00"), 0xf0, 0xff, 0xff, 0xff)
+	data = append(data, []byte("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }")...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Read(bytes.NewReader(data))
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "over the limit of 1048576") {
+		t.Fatalf("Read of a header declaring %d bytes: error %v, want one naming the limit", 0xfffffff0, err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("Read allocated %d bytes for a %d-byte input", grew, len(data))
 	}
 }

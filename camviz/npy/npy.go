@@ -57,6 +57,11 @@ func ReadFile(path string) (*Array, error) {
 	return a, nil
 }
 
+// maxHeaderLen bounds the header length a version 2 or 3 file may declare (a uint32):
+// without it a hostile header makes Read allocate up to 4 GiB before reading anything
+// (found by FuzzRead). Real headers are a few hundred bytes.
+const maxHeaderLen = 1 << 20
+
 // Read decodes a .npy stream: the whole stream is one array. The header's shape is
 // checked against the bytes that follow before the array is allocated, so a hostile
 // header cannot make Read allocate more than the stream holds; a short body, bytes
@@ -85,6 +90,10 @@ func Read(r io.Reader) (*Array, error) {
 		headerLen = int(l)
 	default:
 		return nil, fmt.Errorf("unsupported .npy version %d.%d", magic[6], magic[7])
+	}
+	if headerLen > maxHeaderLen {
+		return nil, fmt.Errorf("the header declares %d bytes, over the limit of %d (numpy's np.load refuses more than 10000 "+
+			"by default): not a .npy file camviz can read", headerLen, maxHeaderLen)
 	}
 	header := make([]byte, headerLen)
 	if _, err := io.ReadFull(r, header); err != nil {
