@@ -13,6 +13,7 @@ import (
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/camviz/camviz/camviz/labels"
 	"github.com/camviz/camviz/camviz/models"
+	"github.com/camviz/camviz/camviz/preprocess"
 	"github.com/gomlx/compute"
 )
 
@@ -212,12 +213,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "labels: %s\n", classes.Source)
-	fmt.Fprintln(stdout, scoreLine(m, taps))
-	if in.plan != nil {
-		fmt.Fprintln(stdout, in.plan.String())
-	}
-	fmt.Fprintf(stdout, "layers: %s%s\n", strings.Join(f.layers, ", "), layerNote)
+	f.printSetup(stdout, m, taps, classes, in.plan, layerNote)
 	folders, notes := layerFolders(f.layers)
 	out := &writer{dir: f.out, model: f.model, m: m, in: in, cmap: cmap, alpha: f.alpha, raw: f.raw, folders: folders, format: f.format,
 		classes: classes}
@@ -429,4 +425,16 @@ func (f *explainFlags) lookupClass(names labels.Choice, m *models.Model) (int, e
 		return 0, usagef("--class: %v", err)
 	}
 	return c, nil
+}
+
+// printSetup prints what an explain run uses: where the labels come from, the score
+// tensor, the preprocessing of pictures (plan; nil for a .npy array) and the layers.
+func (f *explainFlags) printSetup(w io.Writer, m *models.Model, taps []camviz.TapInfo, classes labels.Choice,
+	plan *preprocess.Plan, layerNote string) {
+	fmt.Fprintf(w, "labels: %s\n", classes.Source)
+	fmt.Fprintln(w, scoreLine(m, taps))
+	if plan != nil {
+		fmt.Fprintln(w, plan.String())
+	}
+	fmt.Fprintf(w, "layers: %s%s\n", strings.Join(f.layers, ", "), layerNote)
 }

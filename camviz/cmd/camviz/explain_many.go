@@ -121,10 +121,7 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "labels: %s\n", classes.Source)
-	fmt.Fprintln(stdout, scoreLine(m, taps))
-	fmt.Fprintln(stdout, first.plan.String())
-	fmt.Fprintf(stdout, "layers: %s%s\n", strings.Join(f.layers, ", "), layerNote)
+	f.printSetup(stdout, m, taps, classes, first.plan, layerNote)
 	folders, notes := layerFolders(f.layers)
 	// As for one input: CAM only at the layers where the classifier's weights apply
 	// (tried on the first picture), in an Explainer of its own.
