@@ -1,0 +1,51 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// BenchmarkResNet18ForwardConst measures the forward pass of the full-width
+// ResNet-18 at 224² as the bench command and the Explainers compile it: the
+// graph is built after the variables have values, so the Go backend embeds the
+// weights as constants and caches the packing of the products' kernels
+// (BenchmarkResNet18/forward compiles first and takes them as parameters).
+// Batch sizes 1 and 8. Profile one with e.g.:
+//
+//	go test -run '^$' -bench 'ResNet18ForwardConst/b1' -benchtime 100x -cpuprofile cpu.prof ./camviz/internal/cli/bench/
+func BenchmarkResNet18ForwardConst(b *testing.B) {
+	backend, m, _ := benchSetup(b)
+	for _, batch := range []int{1, 8} {
+		b.Run(fmt.Sprintf("b%d", batch), func(b *testing.B) {
+			img := randomTensor(rand.New(rand.NewPCG(5, 6)), batch, 224, 224, 3)
+			newExec := func() *model.Exec {
+				e, err := model.NewExec(backend, m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+					return m.Fn(scope, x)
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return e
+			}
+			run := func(e *model.Exec) error {
+				out, err := e.Exec(img)
+				for _, t := range out {
+					t.FinalizeAll()
+				}
+				return err
+			}
+			initExec := newExec() // the first graph initialises the variables
+			if err := run(initExec); err != nil {
+				b.Fatal(err)
+			}
+			initExec.Finalize()
+			e := newExec()
+			defer e.Finalize()
+			loop(b, func() error { return run(e) })
+		})
+	}
+}
