@@ -96,11 +96,12 @@ func TestForwardRandom(t *testing.T) {
 }
 
 // TestChunkedPatches forces one output row per patch chunk (ChunkPatchBytes
-// of 1 byte), for plain, dilated, grouped and polyphase convolutions.
+// of 1 byte, no ChunkMinRows), for plain, dilated, grouped and polyphase
+// convolutions.
 func TestChunkedPatches(t *testing.T) {
-	saved := ChunkPatchBytes
-	defer func() { ChunkPatchBytes = saved }()
-	ChunkPatchBytes = 1
+	savedBytes, savedRows := ChunkPatchBytes, ChunkMinRows
+	defer func() { ChunkPatchBytes, ChunkMinRows = savedBytes, savedRows }()
+	ChunkPatchBytes, ChunkMinRows = 1, 0
 	rng := rand.New(rand.NewPCG(13, 13))
 	for _, c := range append(namedCases(), polyphaseCases()...) {
 		if s := compareConv(t, rng, c, false, 1e-5); s.Lowered != 1 {

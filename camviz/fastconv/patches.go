@@ -7,8 +7,21 @@ import (
 // ChunkPatchBytes bounds the patch tensor built at once: a larger one is
 // built and multiplied in chunks of output rows (first spatial axis), whose
 // results are concatenated. Smaller buffers are reused from the backend's
-// pool instead of fresh memory, which is much cheaper to touch.
-var ChunkPatchBytes int64 = 16 << 20
+// pool instead of fresh memory, which is much cheaper to touch, and a chunk
+// that stays in the last-level cache is still there when the product packs
+// it: the patches are written once by the Gather and read once by the
+// product's packing, so larger ones make that round trip through main
+// memory. 4 MiB measured best on a 2-core AMD EPYC with 32 MiB of L3 (ResNet-18
+// at batch 8: 7-9% less CPU than 16 MiB, the 56×56 and 28×28 convolutions
+// 12-14% less; docs/performance.md).
+var ChunkPatchBytes int64 = 4 << 20
+
+// ChunkMinRows is the fewest product rows (output positions × batch) a patch
+// chunk holds, whatever ChunkPatchBytes says: every chunk's product streams
+// the whole (packed) kernel once, so chunks much smaller than that would
+// re-read a large kernel (4608×512 values in ResNet-18's last stage) for
+// little work each.
+var ChunkMinRows = 512
 
 // patchDot multiplies the im2col patches of the canonical input
 // xc = [G?, N, I_1..I_S, Cg] with the kernel kc = [G?, K…, Cg, Og'] (or
@@ -31,14 +44,7 @@ var ChunkPatchBytes int64 = 16 << 20
 func (p *plan) patchDot(o *ops, xc, kc compute.Value, kContract, batch []int) compute.Value {
 	g0, s := p.groupAxes(), p.spatial
 	xp := p.patchOperand(o, xc)
-	rowBytes := int64(p.groups) * int64(p.n) * int64(p.cg) * int64(p.dtype.Size())
-	for a := range s {
-		rowBytes *= int64(p.kSize[a])
-		if a > 0 {
-			rowBytes *= int64(p.outSize[a])
-		}
-	}
-	rows := int(max(1, min(int64(p.outSize[0]), ChunkPatchBytes/max(rowBytes, 1))))
+	rows := p.chunkRows()
 	var parts []compute.Value
 	for r := 0; r < p.outSize[0]; r += rows {
 		patches := p.gatherRows(o, xp, r, min(r+rows, p.outSize[0]))
@@ -172,4 +178,23 @@ func (p *plan) gatherRows(o *ops, xp compute.Value, row0, row1 int) compute.Valu
 	sliceSizes = append(sliceSizes, p.cg)
 	offsets = append(offsets, g0+1+2*s)
 	return o.gather(xp, indices, s, offsets, collapsed, startIndexMap, sliceSizes)
+}
+
+// chunkRows returns how many output rows (first spatial axis) of patches
+// patchDot gathers and multiplies at once: as many as fit in ChunkPatchBytes,
+// at least one and at least ChunkMinRows product rows, at most all of them.
+func (p *plan) chunkRows() int {
+	rowBytes := int64(p.groups) * int64(p.n) * int64(p.cg) * int64(p.dtype.Size())
+	for a := range p.spatial {
+		rowBytes *= int64(p.kSize[a])
+		if a > 0 {
+			rowBytes *= int64(p.outSize[a])
+		}
+	}
+	rows := int(max(1, min(int64(p.outSize[0]), ChunkPatchBytes/max(rowBytes, 1))))
+	perRow := p.n // product rows per output row
+	for _, o := range p.outSize[1:] {
+		perRow *= o
+	}
+	return min(p.outSize[0], max(rows, (ChunkMinRows+perRow-1)/perRow))
 }
