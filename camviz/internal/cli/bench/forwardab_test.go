@@ -1,0 +1,149 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/camviz/camviz/camviz/fastconv"
+	"github.com/camviz/camviz/camviz/models"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// forwardVariant is one Go backend configuration of BenchmarkResNet18ForwardAB.
+type forwardVariant struct {
+	name, config string
+	chunkBytes   int64 // fastconv.ChunkPatchBytes while its graph is built
+	run          func() error
+	wall, cpu    []time.Duration
+}
+
+// parseForwardVariants parses "name=config[@chunkKiB];…": config is the Go
+// backend's configuration string ("ops_sequential", "ops_parallel,num_executors=2",
+// …) and chunkKiB the fastconv.ChunkPatchBytes its graph is built with.
+func parseForwardVariants(spec string) ([]*forwardVariant, error) {
+	var out []*forwardVariant
+	for _, item := range strings.Split(spec, ";") {
+		if strings.TrimSpace(item) == "" {
+			continue
+		}
+		name, rest, ok := strings.Cut(item, "=")
+		if !ok {
+			return nil, fmt.Errorf("variant %q: want name=config[@chunkKiB]", item)
+		}
+		v := &forwardVariant{name: strings.TrimSpace(name), chunkBytes: fastconv.ChunkPatchBytes}
+		config, chunk, hasChunk := strings.Cut(rest, "@")
+		v.config = strings.TrimSpace(config)
+		if hasChunk {
+			kib, err := strconv.ParseInt(chunk, 10, 64)
+			if err != nil || kib < 1 {
+				return nil, fmt.Errorf("variant %q: chunk %q is not a positive number of KiB", item, chunk)
+			}
+			v.chunkBytes = kib << 10
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no variants in %q", spec)
+	}
+	return out, nil
+}
+
+// BenchmarkResNet18ForwardAB times the ResNet-18 224² forward pass (weights as
+// constants) under several Go backend configurations, interleaved (each
+// repetition runs every variant in turn), and prints the median wall and CPU
+// time of each. The variants come from $CAMVIZ_FORWARD_AB (see
+// parseForwardVariants; default: camviz's ops_sequential against the Go
+// backend's parallel executors limited to 2), the batch size from
+// $CAMVIZ_FORWARD_AB_BATCH (default 1). Each variant has its own backend and
+// model (tensors are bound to one backend). For an idle machine, e.g.:
+//
+//	CAMVIZ_FORWARD_AB='seq=ops_sequential;par2=ops_parallel,num_executors=2;seq1M=ops_sequential@1024' \
+//	  go test -run '^$' -bench ResNet18ForwardAB -benchtime 30x ./camviz/internal/cli/bench/
+func BenchmarkResNet18ForwardAB(b *testing.B) {
+	spec := os.Getenv("CAMVIZ_FORWARD_AB")
+	if spec == "" {
+		spec = "seq=ops_sequential;par2=ops_parallel,num_executors=2"
+	}
+	variants, err := parseForwardVariants(spec)
+	if err != nil {
+		b.Fatalf("$CAMVIZ_FORWARD_AB: %v", err)
+	}
+	batch := 1
+	if s := os.Getenv("CAMVIZ_FORWARD_AB_BATCH"); s != "" {
+		if batch, err = strconv.Atoi(s); err != nil || batch < 1 {
+			b.Fatalf("$CAMVIZ_FORWARD_AB_BATCH=%q: want a positive batch size", s)
+		}
+	}
+	savedChunk := fastconv.ChunkPatchBytes
+	defer func() { fastconv.ChunkPatchBytes = savedChunk }()
+	for _, v := range variants {
+		inner, err := gobackend.New(v.config)
+		if err != nil {
+			b.Fatalf("variant %s: %v", v.name, err)
+		}
+		backend := fastconv.Wrap(inner)
+		m, err := models.New(models.ResNet18Spec(1000, 224))
+		if err != nil {
+			b.Fatal(err)
+		}
+		img := randomTensor(rand.New(rand.NewPCG(5, 6)), batch, 224, 224, 3)
+		newExec := func() *model.Exec {
+			e, err := model.NewExec(backend, m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+				return m.Fn(scope, x)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return e
+		}
+		exec := func(e *model.Exec) error {
+			out, err := e.Exec(img)
+			for _, t := range out {
+				t.FinalizeAll()
+			}
+			return err
+		}
+		initExec := newExec() // initialises the variables: the next graph embeds them as constants
+		if err := exec(initExec); err != nil {
+			b.Fatal(err)
+		}
+		initExec.Finalize()
+		e := newExec()
+		b.Cleanup(e.Finalize)
+		fastconv.ChunkPatchBytes = v.chunkBytes // read while the graph is built, at its first call
+		if err := exec(e); err != nil {
+			b.Fatal(err)
+		}
+		fastconv.ChunkPatchBytes = savedChunk
+		v.run = func() error { return exec(e) }
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for _, v := range variants {
+			t0, c0 := time.Now(), cpuTime()
+			if err := v.run(); err != nil {
+				b.Fatal(err)
+			}
+			v.wall = append(v.wall, time.Since(t0))
+			v.cpu = append(v.cpu, cpuTime()-c0)
+		}
+	}
+	b.StopTimer()
+	median := func(d []time.Duration) float64 {
+		s := slices.Clone(d)
+		slices.Sort(s)
+		return float64(s[len(s)/2]) / 1e6
+	}
+	for _, v := range variants {
+		fmt.Printf("batch %d %-10s %-40q wall %8.2f ms  CPU %8.2f ms  (%.2f cores busy)\n", batch, v.name, v.config,
+			median(v.wall), median(v.cpu), median(v.cpu)/median(v.wall))
+	}
+}
