@@ -93,7 +93,10 @@
 // # Speed
 //
 // BenchmarkConv and BenchmarkConvGrad in this package measure ResNet-18's
-// layers against the native op; BenchmarkMatMul gives the DotGeneral alone;
+// layers against the native op; BenchmarkResNet18Layers times every
+// convolution of ResNet-18's forward pass with a constant kernel (as camviz's
+// explainers compile it) against its bare product; BenchmarkMatMul gives the
+// DotGeneral alone;
 // BenchmarkMaxPool the stem's 3×3/2 max-pool and its gradient;
 // BenchmarkTransposeInner the [a,b,c] → [a,c,b] transposes of the lowering.
 package fastconv
