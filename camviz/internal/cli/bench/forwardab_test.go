@@ -21,13 +21,15 @@ import (
 type forwardVariant struct {
 	name, config string
 	chunkBytes   int64 // fastconv.ChunkPatchBytes while its graph is built
+	small        bool  // fastconv.SmallProducts while its graph is built
 	run          func() error
 	wall, cpu    []time.Duration
 }
 
-// parseForwardVariants parses "name=config[@chunkKiB];…": config is the Go
-// backend's configuration string ("ops_sequential", "ops_parallel,num_executors=2",
-// …) and chunkKiB the fastconv.ChunkPatchBytes its graph is built with.
+// parseForwardVariants parses "name=config[@chunkKiB][/small];…": config is
+// the Go backend's configuration string ("ops_sequential",
+// "ops_parallel,num_executors=2", …), chunkKiB the fastconv.ChunkPatchBytes its
+// graph is built with, and /small builds it with fastconv.SmallProducts on.
 func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 	var out []*forwardVariant
 	for _, item := range strings.Split(spec, ";") {
@@ -36,9 +38,13 @@ func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 		}
 		name, rest, ok := strings.Cut(item, "=")
 		if !ok {
-			return nil, fmt.Errorf("variant %q: want name=config[@chunkKiB]", item)
+			return nil, fmt.Errorf("variant %q: want name=config[@chunkKiB][/small]", item)
 		}
 		v := &forwardVariant{name: strings.TrimSpace(name), chunkBytes: fastconv.ChunkPatchBytes}
+		rest = strings.TrimSpace(rest)
+		if r, ok := strings.CutSuffix(rest, "/small"); ok {
+			rest, v.small = r, true
+		}
 		config, chunk, hasChunk := strings.Cut(rest, "@")
 		v.config = strings.TrimSpace(config)
 		if hasChunk {
@@ -65,7 +71,7 @@ func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 // $CAMVIZ_FORWARD_AB_BATCH (default 1). Each variant has its own backend and
 // model (tensors are bound to one backend). For an idle machine, e.g.:
 //
-//	CAMVIZ_FORWARD_AB='seq=ops_sequential;par2=ops_parallel,num_executors=2;seq1M=ops_sequential@1024' \
+//	CAMVIZ_FORWARD_AB='seq=ops_sequential;par2=ops_parallel,num_executors=2;seqS=ops_sequential/small' \
 //	  go test -run '^$' -bench ResNet18ForwardAB -benchtime 30x ./camviz/internal/cli/bench/
 func BenchmarkResNet18ForwardAB(b *testing.B) {
 	spec := os.Getenv("CAMVIZ_FORWARD_AB")
@@ -82,8 +88,8 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 			b.Fatalf("$CAMVIZ_FORWARD_AB_BATCH=%q: want a positive batch size", s)
 		}
 	}
-	savedChunk := fastconv.ChunkPatchBytes
-	defer func() { fastconv.ChunkPatchBytes = savedChunk }()
+	savedChunk, savedSmall := fastconv.ChunkPatchBytes, fastconv.SmallProducts
+	defer func() { fastconv.ChunkPatchBytes, fastconv.SmallProducts = savedChunk, savedSmall }()
 	for _, v := range variants {
 		inner, err := gobackend.New(v.config)
 		if err != nil {
@@ -118,11 +124,12 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 		initExec.Finalize()
 		e := newExec()
 		b.Cleanup(e.Finalize)
-		fastconv.ChunkPatchBytes = v.chunkBytes // read while the graph is built, at its first call
+		// Read while the graph is built, at its first call.
+		fastconv.ChunkPatchBytes, fastconv.SmallProducts = v.chunkBytes, v.small
 		if err := exec(e); err != nil {
 			b.Fatal(err)
 		}
-		fastconv.ChunkPatchBytes = savedChunk
+		fastconv.ChunkPatchBytes, fastconv.SmallProducts = savedChunk, savedSmall
 		v.run = func() error { return exec(e) }
 	}
 	b.ResetTimer()
@@ -143,7 +150,7 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 		return float64(s[len(s)/2]) / 1e6
 	}
 	for _, v := range variants {
-		fmt.Printf("batch %d %-10s %-40q wall %8.2f ms  CPU %8.2f ms  (%.2f cores busy)\n", batch, v.name, v.config,
-			median(v.wall), median(v.cpu), median(v.cpu)/median(v.wall))
+		fmt.Printf("batch %d %-10s %-40q small=%-5v wall %8.2f ms  CPU %8.2f ms  (%.2f cores busy)\n", batch, v.name, v.config,
+			v.small, median(v.wall), median(v.cpu), median(v.cpu)/median(v.wall))
 	}
 }
