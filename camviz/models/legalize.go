@@ -21,6 +21,9 @@ type legalization struct {
 	preActivation map[string]string
 	// scalers are the ImageScaler nodes found, one line each, for InputHints.Sources.
 	scalers []string
+	// float16 says the model's float16 tensors were widened to float32 (widenFloat16,
+	// legalize_float16.go), one line for InputHints.Sources; "" when it had none.
+	float16 string
 }
 
 // legalizer rewrites a parsed ONNX model, in place, into the forms onnx-gomlx v0.5.13

@@ -59,6 +59,12 @@ func parseONNXGraph(contents []byte) (*onnxGraph, error) {
 		inits[t.Name] = true
 	}
 	og := &onnxGraph{proto: mp}
+	// A float16 model is computed in float32 (legalize_float16.go); this comes first so
+	// that its image input reads as float32.
+	widened, err := widenFloat16(gr)
+	if err != nil {
+		return nil, err
+	}
 	// Exporters that keep initializers as graph inputs (keep_initializers_as_inputs)
 	// list the weights among the inputs; onnx-gomlx would then want them fed.
 	kept := gr.Input[:0]
@@ -102,6 +108,9 @@ func parseONNXGraph(contents []byte) (*onnxGraph, error) {
 		return nil, err
 	}
 	og.legal = legal
+	if widened.tensors > 0 || widened.retyped > 0 {
+		legal.float16 = widened.String()
+	}
 	for _, o := range gr.Output {
 		og.graphOutputs = append(og.graphOutputs, o.Name)
 	}
