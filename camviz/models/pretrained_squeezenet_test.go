@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/datasets"
@@ -140,10 +141,12 @@ func TestPretrainedSqueezeNetFP16(t *testing.T) {
 
 // TestPretrainedSqueezeNetEveryMethod runs every method camviz has on the real SqueezeNet
 // (the cat picture, --preset caffe) at the default layer conv10_2 and at the earlier
-// fire9/concat_1: each map must have the layer's 13×13 size, be finite and not constant.
-// CAM is the exception where it does not apply: the head is Conv1x1 → Relu →
-// GlobalAveragePool (no Gemm/MatMul whose weights CAM could take), so CAM must refuse
-// with an error that says so.
+// fire9/concat_1: each map must be finite and not constant, at the layer's 13×13 (FullGrad,
+// which sums over the whole network, at the input's 224×224). Score-CAM, which runs the
+// whole network once per channel of the layer (1000 and 512 passes there), runs at
+// fire9/squeeze1x1_2 (64 channels, 13×13) instead, to keep the test short. CAM is the
+// exception where it does not apply: the head is Conv1x1 → Relu → GlobalAveragePool, with
+// no Gemm/MatMul whose weights CAM could take, so CAM must fail with an error.
 func TestPretrainedSqueezeNetEveryMethod(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: every method on a real SqueezeNet takes a while")
@@ -152,34 +155,48 @@ func TestPretrainedSqueezeNetEveryMethod(t *testing.T) {
 	backend := newTestBackend(t)
 	var methods []camviz.Method
 	for _, method := range camviz.Methods() {
-		if method != camviz.MethodCAM {
+		if method != camviz.MethodCAM && method != camviz.MethodScoreCAM {
 			methods = append(methods, method)
 		}
 	}
-	layers := []string{"conv10_2", "fire9/concat_1"}
-	ex, err := m.Explainer(backend, layers, methods...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := ex.ExplainFloats(inputs["chelsea"], m.InputDims(1), camviz.ArgmaxTarget())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, layer := range layers {
-		for _, method := range methods {
-			raw, err := res.Raw(layer, method)
-			if err != nil {
-				t.Errorf("%s at %s: %v", method, layer, err)
-				continue
-			}
-			v := flatMaps(raw)
-			lo, hi := slices.Min(v), slices.Max(v)
-			if len(v) != 13*13 || lo == hi || math.IsNaN(float64(lo+hi)) || math.IsInf(float64(lo+hi), 0) {
-				t.Errorf("%s at %s: %d values in [%g, %g]; want 169 finite, not constant", method, layer, len(v), lo, hi)
+	check := func(layers []string, methods ...camviz.Method) {
+		ex, err := m.Explainer(backend, layers, methods...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		res, err := ex.ExplainFloats(inputs["chelsea"], m.InputDims(1), camviz.ArgmaxTarget())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d methods at %q: %v (not a benchmark)", len(methods), layers, time.Since(start).Round(time.Millisecond))
+		for _, layer := range layers {
+			for _, method := range methods {
+				raw, err := res.Raw(layer, method)
+				if err != nil {
+					t.Errorf("%s at %s: %v", method, layer, err)
+					continue
+				}
+				v := flatMaps(raw)
+				size := 13 * 13
+				if method == camviz.MethodFullGrad {
+					size = 224 * 224
+				}
+				lo, hi := slices.Min(v), slices.Max(v)
+				if len(v) != size || lo == hi || math.IsNaN(float64(lo+hi)) || math.IsInf(float64(lo+hi), 0) {
+					t.Errorf("%s at %s: %d values in [%g, %g]; want %d finite, not constant", method, layer, len(v), lo, hi, size)
+				}
 			}
 		}
 	}
-	if _, err := m.Explainer(backend, []string{"conv10_2"}, camviz.MethodCAM); err == nil {
+	check([]string{"conv10_2", "fire9/concat_1"}, methods...)
+	check([]string{"fire9/squeeze1x1_2"}, camviz.MethodScoreCAM)
+
+	ex, err := m.Explainer(backend, []string{"conv10_2"}, camviz.MethodCAM)
+	if err == nil {
+		_, err = ex.ExplainFloats(inputs["chelsea"], m.InputDims(1), camviz.ArgmaxTarget())
+	}
+	if err == nil {
 		t.Error("CAM on a model without a Gemm/MatMul head: no error")
 	} else {
 		t.Logf("CAM: %v", err)
