@@ -97,6 +97,10 @@ func TestPretrainedSqueezeNetFP16(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	shapley, err := m.Explainer(backend, squeezeNetLayers[:2], camviz.MethodShapleyCAM)
+	if err != nil {
+		t.Fatal(err)
+	}
 	names, err := labels.Choose("", m.Spec.ClassNames, m.Spec.NumClasses)
 	if err != nil || !strings.HasPrefix(names.Source, "ImageNet-1k") {
 		t.Fatalf("labels: %+v, %v; want the bundled ImageNet-1k names", names.Source, err)
@@ -107,6 +111,10 @@ func TestPretrainedSqueezeNetFP16(t *testing.T) {
 	}
 	for _, pic := range []string{"chelsea", "coffee"} {
 		res, err := ex.ExplainFloats(inputs[pic], m.InputDims(1), camviz.ArgmaxTarget())
+		if err != nil {
+			t.Fatal(err)
+		}
+		shapleyRes, err := shapley.ExplainFloats(inputs[pic], m.InputDims(1), camviz.ArgmaxTarget())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,6 +136,17 @@ func TestPretrainedSqueezeNetFP16(t *testing.T) {
 				}
 				ref := read(fmt.Sprintf("%s_%s_%s_raw.npy", pic, key, method))
 				checkClose(t, fmt.Sprintf("%s %s %s raw", pic, layer, method), flatMaps(raw), ref, 1e-4, 1e-4*maxAbs(ref))
+			}
+			if layer != "fire5/concat_1" {
+				// After conv10_2 and fire9/concat_1 the network is piecewise linear (Conv,
+				// Relu, GlobalAveragePool; the score is a logit), so H·A = 0 and ShapleyCAM is
+				// Grad-CAM (pytorch-grad-cam's ShapleyCAM gives the same).
+				raw, err := shapleyRes.Raw(layer, camviz.MethodShapleyCAM)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref := read(fmt.Sprintf("%s_%s_GradCAM_raw.npy", pic, key))
+				checkClose(t, fmt.Sprintf("%s %s ShapleyCAM raw vs Grad-CAM", pic, layer), flatMaps(raw), ref, 1e-4, 1e-4*maxAbs(ref))
 			}
 			w, err := res.Weights(layer, camviz.MethodGradCAM)
 			if err != nil {
@@ -192,13 +211,22 @@ func TestPretrainedSqueezeNetEveryMethod(t *testing.T) {
 	check([]string{"conv10_2", "fire9/concat_1"}, methods...)
 	check([]string{"fire9/squeeze1x1_2"}, camviz.MethodScoreCAM)
 
-	ex, err := m.Explainer(backend, []string{"conv10_2"}, camviz.MethodCAM)
-	if err == nil {
-		_, err = ex.ExplainFloats(inputs["chelsea"], m.InputDims(1), camviz.ArgmaxTarget())
-	}
-	if err == nil {
-		t.Error("CAM on a model without a Gemm/MatMul head: no error")
-	} else {
-		t.Logf("CAM: %v", err)
+	// The errors: CAM anywhere (no classifier weights); ShapleyCAM at fire5/concat_1, whose
+	// path to the score crosses pool5, a 3×3 stride-2 max pooling with overlapping windows,
+	// through which camviz has no second derivative (secondorder.go).
+	for _, c := range []struct {
+		layer  string
+		method camviz.Method
+		want   string
+	}{{"conv10_2", camviz.MethodCAM, "CAM needs the classifier's weights"}, {"fire5/concat_1", camviz.MethodShapleyCAM, "overlapping windows"}} {
+		ex, err := m.Explainer(backend, []string{c.layer}, c.method)
+		if err == nil {
+			_, err = ex.ExplainFloats(inputs["chelsea"], m.InputDims(1), camviz.ArgmaxTarget())
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s at %s: error %v, want one saying %q", c.method, c.layer, err, c.want)
+		} else {
+			t.Logf("%s at %s: %v", c.method, c.layer, err)
+		}
 	}
 }
