@@ -34,6 +34,9 @@ type onnxGraph struct {
 	camTransposed bool
 	// camDims are the dimensions of the camWeights initializer.
 	camDims []int
+	// camPooled, when there are no camWeights, is the layer whose global average pooling
+	// is the score (pooledScoreLayer): CAM's weights there are the identity.
+	camPooled string
 	// legal is what the legalization pass learnt (labels, pre-activations, scalers).
 	legal *legalization
 	// nodes maps a node output to the node that produces it (after legalization).
@@ -142,6 +145,10 @@ func (og *onnxGraph) setScore(score string) {
 		inits[t.Name] = true
 	}
 	og.camWeights, og.camTransposed = findClassifierWeights(og.proto.Graph, score, inits)
+	og.camPooled = ""
+	if og.camWeights == "" {
+		og.camPooled = pooledScoreLayer(og.proto.Graph, score)
+	}
 	og.camDims = nil
 	for _, t := range og.proto.Graph.Initializer {
 		if t.Name == og.camWeights {

@@ -64,9 +64,9 @@ func loadSqueezeNet(t *testing.T, pictures ...string) (*Model, map[string][]floa
 func TestPretrainedSqueezeNetFP16(t *testing.T) {
 	m, inputs := loadSqueezeNet(t, "chelsea", "coffee")
 	if m.onnx.graph.input != "data_0" || m.Score != "pool10_1" || m.Spec.NumClasses != 1000 || m.Spec.InputSize != [3]int{224, 224, 3} ||
-		m.Spec.ClassNames != nil || m.CAMWeights != "" {
+		m.Spec.ClassNames != nil || m.CAMWeights != onnxCAMIdentityTap {
 		t.Fatalf("input %q, Score %q, %d classes, input size %v, %d class names, CAM weights %q; want data_0, pool10_1, 1000, "+
-			"[224 224 3], none (the file carries no labels), none (no Gemm/MatMul head)", m.onnx.graph.input, m.Score,
+			"[224 224 3], none (the file carries no labels), the identity (the score is the pooled conv10_2)", m.onnx.graph.input, m.Score,
 			m.Spec.NumClasses, m.Spec.InputSize, len(m.Spec.ClassNames), m.CAMWeights)
 	}
 	if want := "float16 model: computed in float32 (52 float16 tensors widened exactly, 119 types retyped)"; !slices.Contains(m.Input.Sources, want) {
@@ -163,9 +163,8 @@ func TestPretrainedSqueezeNetFP16(t *testing.T) {
 // fire9/concat_1: each map must be finite and not constant, at the layer's 13×13 (FullGrad,
 // which sums over the whole network, at the input's 224×224). Score-CAM, which runs the
 // whole network once per channel of the layer (1000 and 512 passes there), runs at
-// fire9/squeeze1x1_2 (64 channels, 13×13) instead, to keep the test short. CAM is the
-// exception where it does not apply: the head is Conv1x1 → Relu → GlobalAveragePool, with
-// no Gemm/MatMul whose weights CAM could take, so CAM must fail with an error.
+// fire9/squeeze1x1_2 (64 channels, 13×13) instead, to keep the test short. CAM runs at
+// conv10_2 (TestPretrainedSqueezeNetCAM checks its values) and must refuse fire9/concat_1.
 func TestPretrainedSqueezeNetEveryMethod(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: every method on a real SqueezeNet takes a while")
@@ -210,15 +209,16 @@ func TestPretrainedSqueezeNetEveryMethod(t *testing.T) {
 	}
 	check([]string{"conv10_2", "fire9/concat_1"}, methods...)
 	check([]string{"fire9/squeeze1x1_2"}, camviz.MethodScoreCAM)
+	check([]string{"conv10_2"}, camviz.MethodCAM)
 
-	// The errors: CAM anywhere (no classifier weights); ShapleyCAM at fire5/concat_1, whose
+	// The errors: CAM where the layer is not the pooled one; ShapleyCAM at fire5/concat_1, whose
 	// path to the score crosses pool5, a 3×3 stride-2 max pooling with overlapping windows,
 	// through which camviz has no second derivative (secondorder.go).
 	for _, c := range []struct {
 		layer  string
 		method camviz.Method
 		want   string
-	}{{"conv10_2", camviz.MethodCAM, "CAM needs the classifier's weights"}, {"fire5/concat_1", camviz.MethodShapleyCAM, "overlapping windows"}} {
+	}{{"fire9/concat_1", camviz.MethodCAM, "CAM applies to the last conv layer before global average pooling"}, {"fire5/concat_1", camviz.MethodShapleyCAM, "overlapping windows"}} {
 		ex, err := m.Explainer(backend, []string{c.layer}, c.method)
 		if err == nil {
 			_, err = ex.ExplainFloats(inputs["chelsea"], m.InputDims(1), camviz.ArgmaxTarget())
@@ -228,5 +228,59 @@ func TestPretrainedSqueezeNetEveryMethod(t *testing.T) {
 		} else {
 			t.Logf("%s at %s: %v", c.method, c.layer, err)
 		}
+	}
+}
+
+// TestPretrainedSqueezeNetCAM: SqueezeNet's score is the global average pooling of
+// conv10_2 (one channel per class), so CAM's weights are the identity and CAM at conv10_2
+// is channel c of the layer. Checked two ways: the map's mean is the logit (CAM's
+// defining identity, score_c = GAP(M_c)), and the map is 169 × the Grad-CAM reference
+// there (∂score_c/∂A_k = δ_kc/169, so Grad-CAM's weights are δ_kc/169). At fire9/concat_1
+// (512 channels) CAM does not apply and says so.
+func TestPretrainedSqueezeNetCAM(t *testing.T) {
+	m, inputs := loadSqueezeNet(t, "chelsea")
+	if m.CAMWeights != onnxCAMIdentityTap {
+		t.Fatalf("CAMWeights %q, want %q", m.CAMWeights, onnxCAMIdentityTap)
+	}
+	backend := newTestBackend(t)
+	ex, err := m.Explainer(backend, []string{"conv10_2"}, camviz.MethodCAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := ex.ExplainFloats(inputs["chelsea"], m.InputDims(1), camviz.ArgmaxTarget())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := res.Raw("conv10_2", camviz.MethodCAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := flatMaps(raw)
+	mean := 0.0
+	for _, x := range v {
+		mean += float64(x) / float64(len(v))
+	}
+	c := argmax(res.Logits[0])
+	if d := math.Abs(mean - float64(res.Logits[0][c])); d > 1e-5*math.Abs(mean) {
+		t.Errorf("mean of the CAM map %g, logit %g: differ by %g", mean, res.Logits[0][c], d)
+	}
+	ref, err := npy.ReadFile(filepath.Join(squeezeNetDir, "chelsea_conv10_2_GradCAM_raw.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float32, len(ref.Data))
+	for i, x := range ref.Data {
+		want[i] = 169 * x
+	}
+	checkClose(t, "CAM at conv10_2 vs 169 × Grad-CAM", v, want, 1e-4, 1e-4*maxAbs(want))
+
+	ex, err = m.Explainer(backend, []string{"fire9/concat_1"}, camviz.MethodCAM)
+	if err == nil {
+		_, err = ex.ExplainFloats(inputs["chelsea"], m.InputDims(1), camviz.ArgmaxTarget())
+	}
+	if err == nil {
+		t.Error("CAM at fire9/concat_1 (512 channels, 1000 classes): no error")
+	} else {
+		t.Logf("CAM at fire9/concat_1: %v", err)
 	}
 }

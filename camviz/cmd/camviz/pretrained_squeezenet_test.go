@@ -38,7 +38,8 @@ func referenceTop5(t *testing.T, path string) ([]int, []float64) {
 // ImageNet-1k labels — the file carries none —, the score tensor: the input of the
 // model's final Softmax, the preprocessing with the float16 note, the layer), the top-5
 // names and probabilities against the float64 reference (scripts/gen_pretrained_refs.py),
-// CAM left out with its reason, and a map file for every other method. --method all runs
+// CAM left out at that layer (it applies at conv10_2 only, whose pooling is the score),
+// and a map file for every other method. --method all runs
 // at fire9/squeeze1x1_2 (64 channels) so that Score-CAM makes 64 forward passes, not the
 // 1000 of the default layer; the coffee picture then checks the default layer (conv10_2)
 // and the espresso; the imagenet preset (RGB, 0–1) on the cat gives no cat at all.
