@@ -1,0 +1,67 @@
+package models
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gomlx/compute-onnx/support/protos"
+	"google.golang.org/protobuf/proto"
+)
+
+// Helpers that build small ONNX graphs node by node in tests.
+
+// onnxFloats is a float initializer of the given dimensions with the values
+// ((i·7) mod 11 − 5)/10.
+func onnxFloats(name string, dims ...int64) *protos.TensorProto {
+	n := int64(1)
+	for _, d := range dims {
+		n *= d
+	}
+	data := make([]float32, n)
+	for i := range data {
+		data[i] = float32((i*7)%11-5) / 10
+	}
+	return &protos.TensorProto{Name: name, Dims: dims, DataType: int32(protos.TensorProto_FLOAT), FloatData: data}
+}
+
+// onnxInts is an INTS attribute.
+func onnxInts(name string, v ...int64) *protos.AttributeProto {
+	return &protos.AttributeProto{Name: name, Type: protos.AttributeProto_INTS, Ints: v}
+}
+
+// onnxInfo declares a float tensor of fixed dimensions (a graph input or output).
+func onnxInfo(name string, dims ...int64) *protos.ValueInfoProto {
+	var ds []*protos.TensorShapeProto_Dimension
+	for _, d := range dims {
+		ds = append(ds, &protos.TensorShapeProto_Dimension{Value: &protos.TensorShapeProto_Dimension_DimValue{DimValue: d}})
+	}
+	return &protos.ValueInfoProto{Name: name, Type: &protos.TypeProto{Value: &protos.TypeProto_TensorType{
+		TensorType: &protos.TypeProto_Tensor{ElemType: int32(protos.TensorProto_FLOAT), Shape: &protos.TensorShapeProto{Dim: ds}}}}}
+}
+
+// onnxNode is a one-output node named op_out.
+func onnxNode(op string, in []string, out string, attrs ...*protos.AttributeProto) *protos.NodeProto {
+	return &protos.NodeProto{Name: op + "_" + out, OpType: op, Input: in, Output: []string{out}, Attribute: attrs}
+}
+
+// marshalONNX serializes the graph as an opset-17 model.
+func marshalONNX(t *testing.T, g *protos.GraphProto) []byte {
+	t.Helper()
+	mp := &protos.ModelProto{IrVersion: 8, OpsetImport: []*protos.OperatorSetIdProto{{Domain: "", Version: 17}}, Graph: g}
+	data, err := proto.Marshal(mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// writeONNX writes the model to a file in a test folder and returns its path.
+func writeONNX(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
