@@ -1,8 +1,6 @@
 package models
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -14,51 +12,43 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/internal/testenv"
 )
 
 // legacyTVScript exports torchvision classifiers at opsets 7 and 9 (see its doc string).
 const legacyTVScript = "../../scripts/gen_legacy_torchvision.py"
 
 var legacyTVCache struct {
-	once      sync.Once
-	dir, skip string
-	err       error
+	once    sync.Once
+	dir     string
+	err     error
+	missing error // Debian's torch, torchvision or onnx (testenv.PythonImports)
 }
 
 // legacyTVDir returns the folder of the generated legacy-opset exports, generating it on
 // first use into $CAMVIZ_CACHE/legacy-torchvision/<hash of the script> (default: the user
-// cache folder's camviz/), as the architecture sweep does.
+// cache folder's camviz/), as the architecture sweep does; without Debian's torch it skips
+// (fails under CI=true) with the apt command.
 func legacyTVDir(t *testing.T) string {
 	t.Helper()
 	legacyTVCache.once.Do(func() {
 		c := &legacyTVCache
-		script, err := os.ReadFile(legacyTVScript)
+		dir, err := testenv.ScriptCacheDir("legacy-torchvision", legacyTVScript)
 		if err != nil {
 			c.err = err
 			return
 		}
-		sum := sha256.Sum256(script)
-		base := os.Getenv("CAMVIZ_CACHE")
-		if base == "" {
-			if base, err = os.UserCacheDir(); err != nil {
-				c.err = fmt.Errorf("no cache folder (set $CAMVIZ_CACHE): %w", err)
-				return
-			}
-			base = filepath.Join(base, "camviz")
-		}
-		dir := filepath.Join(base, "legacy-torchvision", hex.EncodeToString(sum[:8]))
 		if _, err := os.Stat(filepath.Join(dir, "legacy.json")); err == nil {
 			c.dir = dir
 			return
 		}
-		if out, err := exec.Command(sweepPython, "-c", "import torch, torchvision, onnx").CombinedOutput(); err != nil {
-			c.skip = fmt.Sprintf("%s cannot import torch, torchvision, onnx: %s", sweepPython, lastLine(string(out), err))
+		if c.missing = testenv.PythonImports("torch", "torchvision", "onnx"); c.missing != nil {
 			return
 		}
 		tmp := fmt.Sprintf("%s.tmp%d", dir, os.Getpid())
 		defer os.RemoveAll(tmp)
-		if out, err := exec.Command(sweepPython, legacyTVScript, "--out", tmp).CombinedOutput(); err != nil {
-			c.err = fmt.Errorf("%s %s failed: %w\n%s", sweepPython, legacyTVScript, err, out)
+		if out, err := exec.Command(testenv.Python, legacyTVScript, "--out", tmp).CombinedOutput(); err != nil {
+			c.err = fmt.Errorf("%s %s failed: %w\n%s", testenv.Python, legacyTVScript, err, out)
 			return
 		}
 		if err := os.Rename(tmp, dir); err != nil {
@@ -70,13 +60,9 @@ func legacyTVDir(t *testing.T) string {
 		c.dir = dir
 	})
 	c := &legacyTVCache
-	switch {
-	case c.err != nil:
+	testenv.NeedApt(t, c.missing, sweepAptHint)
+	if c.err != nil {
 		t.Fatal(c.err)
-	case c.skip != "" && os.Getenv("CI") == "true":
-		t.Fatalf("legacy torchvision exports: %s (CI=true: install it: %s)", c.skip, sweepAptHint)
-	case c.skip != "":
-		t.Skipf("legacy torchvision exports: %s; install it: %s", c.skip, sweepAptHint)
 	}
 	return c.dir
 }
