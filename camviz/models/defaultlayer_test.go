@@ -3,8 +3,6 @@ package models
 import (
 	"strings"
 	"testing"
-
-	"github.com/gomlx/compute-onnx/support/protos"
 )
 
 func TestDefaultLayerZoo(t *testing.T) {
@@ -98,23 +96,10 @@ func TestDefaultLayerSkipsSpatialTensorAfterPooling(t *testing.T) {
 // second graph output.
 func auxHeadONNX(t *testing.T) []byte {
 	t.Helper()
-	node, ints, tensor, info := onnxNode, onnxInts, onnxFloats, onnxInfo
-	g := &protos.GraphProto{
-		Name: "aux_head",
-		Node: []*protos.NodeProto{
-			node("Conv", []string{"input", "w1", "b1"}, "feat", ints("kernel_shape", 3, 3), ints("pads", 1, 1, 1, 1)),
-			node("Relu", []string{"feat"}, "feat_relu"),
-			node("GlobalAveragePool", []string{"feat_relu"}, "pooled"),
-			node("Flatten", []string{"pooled"}, "flat"),
-			node("Gemm", []string{"flat", "w2", "b2"}, "logits",
-				&protos.AttributeProto{Name: "transB", Type: protos.AttributeProto_INT, I: 1}),
-			node("Conv", []string{"feat_relu", "w3"}, "aux", ints("kernel_shape", 1, 1)),
-			node("Relu", []string{"aux"}, "aux_relu"),
-		},
-		Initializer: []*protos.TensorProto{tensor("w1", 4, 3, 3, 3), tensor("b1", 4), tensor("w2", 5, 4), tensor("b2", 5),
-			tensor("w3", 2, 4, 1, 1)},
-		Input:  []*protos.ValueInfoProto{info("input", 1, 3, 8, 8)},
-		Output: []*protos.ValueInfoProto{info("logits", 1, 5), info("aux_relu", 1, 2, 8, 8)},
-	}
+	g := convHeadGraph("aux_head", "feat_relu", nil,
+		onnxNode("Conv", []string{"feat_relu", "w3"}, "aux", onnxInts("kernel_shape", 1, 1)),
+		onnxNode("Relu", []string{"aux"}, "aux_relu"))
+	g.Initializer = append(g.Initializer, onnxFloats("w3", 2, 4, 1, 1))
+	g.Output = append(g.Output, onnxInfo("aux_relu", 1, 2, 8, 8))
 	return marshalONNX(t, g)
 }

@@ -14,21 +14,7 @@ import (
 // (logits [1,5]).
 func floorONNX(t *testing.T) []byte {
 	t.Helper()
-	g := &protos.GraphProto{
-		Name: "floor_head",
-		Node: []*protos.NodeProto{
-			onnxNode("Conv", []string{"input", "w1", "b1"}, "feat", onnxInts("kernel_shape", 3, 3), onnxInts("pads", 1, 1, 1, 1)),
-			onnxNode("Relu", []string{"feat"}, "feat_relu"),
-			onnxNode("Floor", []string{"feat_relu"}, "rounded"),
-			onnxNode("GlobalAveragePool", []string{"rounded"}, "pooled"),
-			onnxNode("Flatten", []string{"pooled"}, "flat"),
-			onnxNode("Gemm", []string{"flat", "w2", "b2"}, "logits",
-				&protos.AttributeProto{Name: "transB", Type: protos.AttributeProto_INT, I: 1}),
-		},
-		Initializer: []*protos.TensorProto{onnxFloats("w1", 4, 3, 3, 3), onnxFloats("b1", 4), onnxFloats("w2", 5, 4), onnxFloats("b2", 5)},
-		Input:       []*protos.ValueInfoProto{onnxInfo("input", 1, 3, 8, 8)},
-		Output:      []*protos.ValueInfoProto{onnxInfo("logits", 1, 5)},
-	}
+	g := convHeadGraph("floor_head", "rounded", []*protos.NodeProto{onnxNode("Floor", []string{"feat_relu"}, "rounded")})
 	return marshalONNX(t, g)
 }
 

@@ -45,6 +45,29 @@ func onnxNode(op string, in []string, out string, attrs ...*protos.AttributeProt
 	return &protos.NodeProto{Name: op + "_" + out, OpType: op, Input: in, Output: []string{out}, Attribute: attrs}
 }
 
+// convHeadGraph is a small classifier: input [1,3,8,8] → Conv 3×3, 4 channels, pads 1
+// (feat) → Relu (feat_relu) → the nodes mid → GlobalAveragePool of pooledFrom (pooled) →
+// Flatten (flat) → Gemm (logits [1,5], the graph output), then the nodes after. The
+// weights are onnxFloats w1, b1 (the convolution) and w2, b2 (the Gemm, transB = 1).
+func convHeadGraph(name, pooledFrom string, mid []*protos.NodeProto, after ...*protos.NodeProto) *protos.GraphProto {
+	nodes := []*protos.NodeProto{
+		onnxNode("Conv", []string{"input", "w1", "b1"}, "feat", onnxInts("kernel_shape", 3, 3), onnxInts("pads", 1, 1, 1, 1)),
+		onnxNode("Relu", []string{"feat"}, "feat_relu"),
+	}
+	nodes = append(nodes, mid...)
+	nodes = append(nodes,
+		onnxNode("GlobalAveragePool", []string{pooledFrom}, "pooled"),
+		onnxNode("Flatten", []string{"pooled"}, "flat"),
+		onnxNode("Gemm", []string{"flat", "w2", "b2"}, "logits", &protos.AttributeProto{Name: "transB", Type: protos.AttributeProto_INT, I: 1}))
+	return &protos.GraphProto{
+		Name:        name,
+		Node:        append(nodes, after...),
+		Initializer: []*protos.TensorProto{onnxFloats("w1", 4, 3, 3, 3), onnxFloats("b1", 4), onnxFloats("w2", 5, 4), onnxFloats("b2", 5)},
+		Input:       []*protos.ValueInfoProto{onnxInfo("input", 1, 3, 8, 8)},
+		Output:      []*protos.ValueInfoProto{onnxInfo("logits", 1, 5)},
+	}
+}
+
 // marshalONNX serializes the graph as an opset-17 model.
 func marshalONNX(t *testing.T, g *protos.GraphProto) []byte {
 	t.Helper()
