@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,12 +50,8 @@ func readSweepMeta(t *testing.T, dir string) sweepArch {
 	return meta
 }
 
-var sweepCache struct {
-	once    sync.Once
-	dir     string
-	err     error
-	missing error // Debian's torch, torchvision or onnx (testenv.PythonImports)
-}
+// sweep is the generated architecture sweep (generateSweep).
+var sweep = &testenv.Generated{Install: sweepAptHint, Gen: generateSweep}
 
 // archSweepDir returns the folder holding the generated sweep, generating it on first use
 // into $CAMVIZ_CACHE/arch-sweep/<hash of the script> (default: the user cache folder's
@@ -66,12 +61,7 @@ var sweepCache struct {
 // CI=true, where it fails.
 func archSweepDir(t *testing.T) string {
 	t.Helper()
-	sweepCache.once.Do(func() { sweepCache.dir, sweepCache.missing, sweepCache.err = generateSweep() })
-	testenv.NeedApt(t, sweepCache.missing, sweepAptHint)
-	if sweepCache.err != nil {
-		t.Fatal(sweepCache.err)
-	}
-	return sweepCache.dir
+	return sweep.Dir(t)
 }
 
 // generateSweep returns the sweep's folder; missing is set (and dir empty) when it has to

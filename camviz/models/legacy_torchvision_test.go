@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
@@ -18,12 +17,8 @@ import (
 // legacyTVScript exports torchvision classifiers at opsets 7 and 9 (see its doc string).
 const legacyTVScript = "../../scripts/gen_legacy_torchvision.py"
 
-var legacyTVCache struct {
-	once    sync.Once
-	dir     string
-	err     error
-	missing error // Debian's torch, torchvision or onnx (testenv.PythonImports)
-}
+// legacyTV is the generated legacy-opset exports (generateLegacyTV).
+var legacyTV = &testenv.Generated{Install: sweepAptHint, Gen: generateLegacyTV}
 
 // legacyTVDir returns the folder of the generated legacy-opset exports, generating it on
 // first use into $CAMVIZ_CACHE/legacy-torchvision/<hash of the script> (default: the user
@@ -31,40 +26,33 @@ var legacyTVCache struct {
 // (fails under CI=true) with the apt command.
 func legacyTVDir(t *testing.T) string {
 	t.Helper()
-	legacyTVCache.once.Do(func() {
-		c := &legacyTVCache
-		dir, err := testenv.ScriptCacheDir("legacy-torchvision", legacyTVScript)
-		if err != nil {
-			c.err = err
-			return
-		}
-		if _, err := os.Stat(filepath.Join(dir, "legacy.json")); err == nil {
-			c.dir = dir
-			return
-		}
-		if c.missing = testenv.PythonImports("torch", "torchvision", "onnx"); c.missing != nil {
-			return
-		}
-		tmp := fmt.Sprintf("%s.tmp%d", dir, os.Getpid())
-		defer os.RemoveAll(tmp)
-		if out, err := exec.Command(testenv.Python, legacyTVScript, "--out", tmp).CombinedOutput(); err != nil {
-			c.err = fmt.Errorf("%s %s failed: %w\n%s", testenv.Python, legacyTVScript, err, out)
-			return
-		}
-		if err := os.Rename(tmp, dir); err != nil {
-			if _, statErr := os.Stat(filepath.Join(dir, "legacy.json")); statErr != nil {
-				c.err = err
-				return
-			}
-		}
-		c.dir = dir
-	})
-	c := &legacyTVCache
-	testenv.NeedApt(t, c.missing, sweepAptHint)
-	if c.err != nil {
-		t.Fatal(c.err)
+	return legacyTV.Dir(t)
+}
+
+// generateLegacyTV returns the exports' folder, running the script when it is not there
+// yet; missing when Debian's torch, torchvision or onnx cannot be imported.
+func generateLegacyTV() (dir string, missing, err error) {
+	dir, err = testenv.ScriptCacheDir("legacy-torchvision", legacyTVScript)
+	if err != nil {
+		return "", nil, err
 	}
-	return c.dir
+	if _, err := os.Stat(filepath.Join(dir, "legacy.json")); err == nil {
+		return dir, nil, nil
+	}
+	if missing := testenv.PythonImports("torch", "torchvision", "onnx"); missing != nil {
+		return "", missing, nil
+	}
+	tmp := fmt.Sprintf("%s.tmp%d", dir, os.Getpid())
+	defer os.RemoveAll(tmp)
+	if out, err := exec.Command(testenv.Python, legacyTVScript, "--out", tmp).CombinedOutput(); err != nil {
+		return "", nil, fmt.Errorf("%s %s failed: %w\n%s", testenv.Python, legacyTVScript, err, out)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, "legacy.json")); statErr != nil {
+			return "", nil, err
+		}
+	}
+	return dir, nil, nil
 }
 
 // TestLegacyOpsetTorchvision loads torchvision classifiers exported by torch's own

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -97,4 +98,30 @@ func ScriptCacheDir(kind, script string) (string, error) {
 	}
 	sum := sha256.Sum256(src)
 	return CacheDir(kind, hex.EncodeToString(sum[:8]))
+}
+
+// Generated is a folder of test artefacts made once per test binary (by Debian's Python,
+// typically into ScriptCacheDir). Gen makes it, or finds it made, and returns its path;
+// missing when what it needs is not installed (PythonImports' error), or err when it failed.
+type Generated struct {
+	// Install is the apt command that installs what Gen needs.
+	Install string
+	// Gen returns the folder, or missing, or err; it runs on the first Dir call only.
+	Gen func() (dir string, missing, err error)
+
+	once          sync.Once
+	dir           string
+	missing, fail error
+}
+
+// Dir returns the folder, running Gen on the first call; every call stops t as NeedApt does
+// when Gen reported something missing, and fails it when Gen failed.
+func (g *Generated) Dir(t testing.TB) string {
+	t.Helper()
+	g.once.Do(func() { g.dir, g.missing, g.fail = g.Gen() })
+	NeedApt(t, g.missing, g.Install)
+	if g.fail != nil {
+		t.Fatal(g.fail)
+	}
+	return g.dir
 }

@@ -23,6 +23,10 @@ func TestNeedApt(t *testing.T) {
 			Need(t, errors.New("no /proc/self/status"), "Linux (VmHWM of /proc/self/status)")
 		case "python-missing":
 			NeedPython(t, "apt-get install -y python3-frobnicator", "camviz_no_such_module")
+		case "generated-missing":
+			g := &Generated{Install: "apt-get install -y python3-frobnicator",
+				Gen: func() (string, error, error) { return "", errors.New("no frobnicator module"), nil }}
+			g.Dir(t)
 		}
 		return
 	}
@@ -39,6 +43,8 @@ func TestNeedApt(t *testing.T) {
 		{"need-missing", "true", true, []string{"--- FAIL", "Linux (VmHWM of /proc/self/status)"}},
 		{"python-missing", "", false, []string{"--- SKIP", "apt-get install -y python3-frobnicator", "camviz_no_such_module"}},
 		{"python-missing", "true", true, []string{"--- FAIL", "apt-get install -y python3-frobnicator"}},
+		{"generated-missing", "", false, []string{"--- SKIP", "apt-get install -y python3-frobnicator", "no frobnicator module"}},
+		{"generated-missing", "true", true, []string{"--- FAIL", "apt-get install -y python3-frobnicator"}},
 	} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestNeedApt$", "-test.v")
 		cmd.Env = append(os.Environ(), "TESTENV_CHILD="+c.mode, "CI="+c.ci)
@@ -90,5 +96,20 @@ func TestCacheDir(t *testing.T) {
 		}
 	} else if err != nil || got != filepath.Join(user, "camviz", "x") {
 		t.Errorf("CacheDir without $CAMVIZ_CACHE: %q, %v", got, err)
+	}
+}
+
+// TestGeneratedRunsGenOnce: Gen runs on the first Dir call only, and every call returns
+// its folder.
+func TestGeneratedRunsGenOnce(t *testing.T) {
+	calls := 0
+	g := &Generated{Install: "apt-get install -y x", Gen: func() (string, error, error) { calls++; return "/tmp/made", nil, nil }}
+	for range 3 {
+		if got := g.Dir(t); got != "/tmp/made" {
+			t.Errorf("Dir = %q", got)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("Gen ran %d times, want 1", calls)
 	}
 }
