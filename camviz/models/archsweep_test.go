@@ -50,19 +50,12 @@ func readSweepMeta(t *testing.T, dir string) sweepArch {
 	return meta
 }
 
-// sweep is the generated architecture sweep (generateSweep).
+// sweep is the generated architecture sweep: sweep.Dir(t) generates it on first use into
+// $CAMVIZ_CACHE/arch-sweep/<hash of the script> (default: the user cache folder's
+// camviz/), resuming an interrupted generation; a new script version regenerates into a
+// new folder, and nothing is committed. Without Debian's torch the test skips with one
+// line naming the apt packages, unless CI=true, where it fails.
 var sweep = &testenv.Generated{Install: sweepAptHint, Gen: generateSweep}
-
-// archSweepDir returns the folder holding the generated sweep, generating it on first use
-// into $CAMVIZ_CACHE/arch-sweep/<hash of the script> (default: the user cache folder's
-// camviz/), resuming an interrupted generation. A new script version regenerates into a
-// new folder; nothing is committed.
-// Without Debian's torch the test skips with one line naming the apt packages, unless
-// CI=true, where it fails.
-func archSweepDir(t *testing.T) string {
-	t.Helper()
-	return sweep.Dir(t)
-}
 
 // generateSweep returns the sweep's folder; missing is set (and dir empty) when it has to
 // be generated and Debian's torch, torchvision or onnx cannot be imported.
@@ -127,7 +120,7 @@ type sweepRow struct {
 // (references in float64). Token and channels-last layers are mapped by the inferred
 // layout. It logs a table: loads / matches / max errors / time.
 func TestArchSweep(t *testing.T) {
-	dir := archSweepDir(t)
+	dir := sweep.Dir(t)
 	var metas []sweepArch
 	data, err := os.ReadFile(filepath.Join(dir, "sweep.json"))
 	if err != nil {

@@ -100,7 +100,7 @@ func TestDefaultLayerTorchvision(t *testing.T) {
 // output "target": for the CNNs and for the ViT (blocks[-1].norm1, a token layer) the
 // default is that tensor.
 func TestDefaultLayerArchSweep(t *testing.T) {
-	dir := archSweepDir(t)
+	dir := sweep.Dir(t)
 	backend := newTestBackend(t)
 	for _, arch := range []string{"resnet50", "densenet121", "mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0",
 		"convnext_tiny", "regnet_y_400mf", "googlenet", "inception_v3", "shufflenet_v2_x1_0", "mnasnet1_0", "vgg11_bn", "vit"} {

@@ -17,17 +17,11 @@ import (
 // legacyTVScript exports torchvision classifiers at opsets 7 and 9 (see its doc string).
 const legacyTVScript = "../../scripts/gen_legacy_torchvision.py"
 
-// legacyTV is the generated legacy-opset exports (generateLegacyTV).
+// legacyTV is the generated legacy-opset exports: legacyTV.Dir(t) generates them on first
+// use into $CAMVIZ_CACHE/legacy-torchvision/<hash of the script> (default: the user cache
+// folder's camviz/), as the architecture sweep does; without Debian's torch the test
+// skips (fails under CI=true) with the apt command.
 var legacyTV = &testenv.Generated{Install: sweepAptHint, Gen: generateLegacyTV}
-
-// legacyTVDir returns the folder of the generated legacy-opset exports, generating it on
-// first use into $CAMVIZ_CACHE/legacy-torchvision/<hash of the script> (default: the user
-// cache folder's camviz/), as the architecture sweep does; without Debian's torch it skips
-// (fails under CI=true) with the apt command.
-func legacyTVDir(t *testing.T) string {
-	t.Helper()
-	return legacyTV.Dir(t)
-}
 
 // generateLegacyTV returns the exports' folder, running the script when it is not there
 // yet; missing when Debian's torch, torchvision or onnx cannot be imported.
@@ -60,7 +54,7 @@ func generateLegacyTV() (dir string, missing, err error) {
 // (scripts/gen_legacy_torchvision.py), checks their logits against torch's to 1e-4 of
 // their largest magnitude, and runs Grad-CAM at a middle layer (finite, not all zero).
 func TestLegacyOpsetTorchvision(t *testing.T) {
-	dir := legacyTVDir(t)
+	dir := legacyTV.Dir(t)
 	data, err := os.ReadFile(filepath.Join(dir, "legacy.json"))
 	if err != nil {
 		t.Fatal(err)
