@@ -3,6 +3,8 @@ package models
 import (
 	"strings"
 	"testing"
+
+	"github.com/camviz/camviz/camviz/internal/onnxtest"
 )
 
 func TestDefaultLayerZoo(t *testing.T) {
@@ -54,7 +56,7 @@ func TestDefaultLayerModelA(t *testing.T) {
 // in execution order) would pick the auxiliary map; the default layer is the pooling's
 // input.
 func TestDefaultLayerSkipsSpatialTensorAfterPooling(t *testing.T) {
-	m, err := LoadONNX(writeONNX(t, "aux.onnx", auxHeadONNX(t)))
+	m, err := LoadONNX(onnxtest.Write(t, "aux.onnx", auxHeadONNX(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +98,10 @@ func TestDefaultLayerSkipsSpatialTensorAfterPooling(t *testing.T) {
 // second graph output.
 func auxHeadONNX(t *testing.T) []byte {
 	t.Helper()
-	g := convHeadGraph("aux_head", "feat_relu", nil,
-		onnxNode("Conv", []string{"feat_relu", "w3"}, "aux", onnxInts("kernel_shape", 1, 1)),
-		onnxNode("Relu", []string{"aux"}, "aux_relu"))
-	g.Initializer = append(g.Initializer, onnxFloats("w3", 2, 4, 1, 1))
-	g.Output = append(g.Output, onnxInfo("aux_relu", 1, 2, 8, 8))
-	return marshalONNX(t, g)
+	g := onnxtest.ConvHead("aux_head", "feat_relu", nil,
+		onnxtest.Node("Conv", []string{"feat_relu", "w3"}, "aux", onnxtest.Ints("kernel_shape", 1, 1)),
+		onnxtest.Node("Relu", []string{"aux"}, "aux_relu"))
+	g.Initializer = append(g.Initializer, onnxtest.Floats("w3", 2, 4, 1, 1))
+	g.Output = append(g.Output, onnxtest.Info("aux_relu", 1, 2, 8, 8))
+	return onnxtest.Marshal(t, g)
 }

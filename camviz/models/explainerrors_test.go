@@ -6,17 +6,8 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
-	"github.com/gomlx/compute-onnx/support/protos"
+	"github.com/camviz/camviz/camviz/internal/onnxtest"
 )
-
-// floorONNX builds input [1,3,8,8] → Conv 3×3 (feat) → Relu (feat_relu) → Floor
-// (rounded; GoMLX defines no gradient for Floor) → GlobalAveragePool → Flatten → Gemm
-// (logits [1,5]).
-func floorONNX(t *testing.T) []byte {
-	t.Helper()
-	g := convHeadGraph("floor_head", "rounded", []*protos.NodeProto{onnxNode("Floor", []string{"feat_relu"}, "rounded")})
-	return marshalONNX(t, g)
-}
 
 // TestExplainErrorsNameTheNodeFirst checks the first part of each explain-time error of
 // an ONNX model: the failing ONNX node (an op without a gradient) or what is wrong with
@@ -25,7 +16,7 @@ func floorONNX(t *testing.T) []byte {
 // without gradients at the same layer, and the gradient method at the suggested layer.
 func TestExplainErrorsNameTheNodeFirst(t *testing.T) {
 	backend := newTestBackend(t)
-	m, err := LoadONNX(writeONNX(t, "floor.onnx", floorONNX(t)))
+	m, err := LoadONNX(onnxtest.Write(t, "floor.onnx", onnxtest.Marshal(t, onnxtest.FloorHead())))
 	if err != nil {
 		t.Fatal(err)
 	}
