@@ -39,9 +39,13 @@
 //  4. ONE DotGeneral contracting (K…, Cg) of the patches with (K…, Cg) of the
 //     kernel, with G as batch axis: [G, N, O…, Og]. Both operands are already
 //     in the layout the Go backend's GEMM takes without copying. When the
-//     patches exceed ChunkPatchBytes, steps 3-4 run on chunks of output rows
-//     and the results are concatenated (smaller buffers are reused from the
-//     backend's pool, and stay in cache).
+//     patches exceed ChunkPatchBytes (4 MiB), steps 3-4 run on chunks of
+//     output rows of at least ChunkMinRows product rows, and the results are
+//     concatenated (smaller buffers are reused from the backend's pool, and
+//     stay in cache until the product packs them). With SmallProducts (off by
+//     default), products with at most SmallProductMaxN output channels are cut
+//     into chunks small enough for the Go backend's direct kernel, which
+//     needs no packing but runs a batch-1 product on one core.
 //  5. Transpose to the output layout, merging (G, Og) into output channels.
 //
 // Two cases avoid multiplying zeros:
