@@ -42,10 +42,11 @@
 //     patches exceed ChunkPatchBytes (4 MiB), steps 3-4 run on chunks of
 //     output rows of at least ChunkMinRows product rows, and the results are
 //     concatenated (smaller buffers are reused from the backend's pool, and
-//     stay in cache until the product packs them). With SmallProducts (off by
-//     default), products with at most SmallProductMaxN output channels are cut
-//     into chunks small enough for the Go backend's direct kernel, which
-//     needs no packing but runs a batch-1 product on one core.
+//     stay in cache until the product packs them). Products with at most
+//     SmallProductMaxN output channels are cut into chunks small enough for
+//     the Go backend's direct kernel, which needs no packing but runs a
+//     batch-1 product on one core: by default (SmallProductsAuto) on machines
+//     of at most two cores, where the CPU saved pays for the core lost.
 //  5. Transpose to the output layout, merging (G, Og) into output channels.
 //
 // Two cases avoid multiplying zeros:

@@ -1,7 +1,7 @@
 package fastconv
 
 import (
-	"slices"
+	"runtime"
 
 	"github.com/gomlx/compute"
 )
@@ -25,29 +25,6 @@ var ChunkPatchBytes int64 = 4 << 20
 // little work each.
 var ChunkMinRows = 512
 
-// SmallProducts makes patchDot cut the product of a convolution with few
-// output channels (at most SmallProductMaxN) into chunks of output rows small
-// enough for the Go backend's direct matrix-product kernel, which multiplies
-// without packing the patches first: products of fewer than
-// smallProductMACs multiply-adds take it (compute v0.1.14,
-// SmallMatMulSizeThreshold). The packed ("large") kernel reuses each packed
-// patch value over the N output channels only, so for N = 64 packing costs
-// about a third of the product (ResNet-18's stem: [12544,147]·[147,64] at
-// 33-51 GFLOP/s per CPU-second, where the direct kernel runs [96,576]·[576,64]
-// at 82-87). The catch: the direct kernel of a batch-1 product runs on the
-// calling goroutine only, where the packed one splits over every core, so
-// this trades CPU time for parallelism (docs/performance.md, "The batch-1
-// forward pass layer by layer").
-var SmallProducts = false
-
-// SmallProductMaxN is the most output channels (the product's N) for which
-// SmallProducts chunks a convolution.
-var SmallProductMaxN = 64
-
-// smallProductMACs is the Go backend's threshold (in multiply-adds,
-// batch·M·N·K) below which DotGeneral uses its direct kernel.
-const smallProductMACs = 4 << 20
-
 // patchDot multiplies the im2col patches of the canonical input
 // xc = [G?, N, I_1..I_S, Cg] with the kernel kc = [G?, K…, Cg, Og'] (or
 // [Og', K…, Cg] without groups), whose (K…, Cg) axes are kContract:
@@ -70,12 +47,26 @@ func (p *plan) patchDot(o *ops, xc, kc compute.Value, kContract, batch []int) co
 	g0, s := p.groupAxes(), p.spatial
 	xp := p.patchOperand(o, xc)
 	rows := p.chunkRows()
-	if small := p.smallProductRows(o, kc, kContract, batch); small > 0 {
-		rows = small
+	entries := SmallProductEntries
+	if entries <= 0 {
+		entries = runtime.GOMAXPROCS(0)
 	}
+	sp := p.smallProductPlan(o, kc, kContract, batch, entries)
+	if sp.rows > 0 {
+		rows = sp.rows * sp.entries
+	}
+	var kcSplit compute.Value // kc as [entries, K, N] or [entries, N, K], built once
 	var parts []compute.Value
 	for r := 0; r < p.outSize[0]; r += rows {
-		patches := p.gatherRows(o, xp, r, min(r+rows, p.outSize[0]))
+		end := min(r+rows, p.outSize[0])
+		patches := p.gatherRows(o, xp, r, end)
+		if sp.entries > 1 && end-r == rows {
+			if kcSplit == nil {
+				kcSplit = sp.splitKernel(o, kc)
+			}
+			parts = append(parts, sp.splitDot(o, patches, kcSplit))
+			continue
+		}
 		parts = append(parts, o.dot(patches, iota(g0+1+s, s+1), batch, kc, kContract, batch))
 	}
 	if onPatchChunks != nil {
@@ -232,39 +223,4 @@ func (p *plan) chunkRows() int {
 		perRow *= o
 	}
 	return min(p.outSize[0], max(rows, (ChunkMinRows+perRow-1)/perRow))
-}
-
-// smallProductRows returns the output rows per chunk that keep each chunk's
-// product under smallProductMACs (see SmallProducts), or 0 when SmallProducts
-// is off, the product has more than SmallProductMaxN output channels, or not
-// even one output row fits.
-func (p *plan) smallProductRows(o *ops, kc compute.Value, kContract, batch []int) int {
-	if !SmallProducts || o.err != nil {
-		return 0
-	}
-	ks, err := o.f.Shape(kc)
-	if err != nil {
-		return 0
-	}
-	k, n := 1, 1 // contracted size and output channels of the product
-	for ax, d := range ks.Dimensions {
-		switch {
-		case slices.Contains(kContract, ax):
-			k *= d
-		case !slices.Contains(batch, ax):
-			n *= d
-		}
-	}
-	if n > SmallProductMaxN {
-		return 0
-	}
-	perRow := int64(p.groups) * int64(p.n) // product rows per output row, times the group batch
-	for _, d := range p.outSize[1:] {
-		perRow *= int64(d)
-	}
-	rows := (smallProductMACs - 1) / (perRow * int64(k) * int64(n))
-	if rows < 1 {
-		return 0
-	}
-	return int(min(rows, int64(p.outSize[0])))
 }

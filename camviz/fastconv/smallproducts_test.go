@@ -2,26 +2,31 @@ package fastconv
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // TestSmallProducts lowers ResNet-18's stem and 3×3 @56 convolutions (batch
-// 2, forward and both gradients) with SmallProducts on, which cuts their
-// products into chunks of 3 and 2 output rows, and compares them with the same
+// 1, whose chunks are multiplied as one and as two batch entries, and batch 2;
+// forward and both gradients) with SmallProducts on, which
+// cuts their products into chunks of a few output rows, and compares them with the same
 // lowering in one product (SmallProducts off; TestGradientsNamed and the
 // others compare that with the native op): chunking by output rows must not
 // change the values beyond float32 round-off.
 func TestSmallProducts(t *testing.T) {
-	saved := SmallProducts
-	defer func() { SmallProducts = saved; onPatchChunks = nil }()
+	savedMode, savedEntries := SmallProducts, SmallProductEntries
+	defer func() { SmallProducts, SmallProductEntries, onPatchChunks = savedMode, savedEntries, nil }()
 	rng := rand.New(rand.NewPCG(21, 21))
-	for _, l := range resnet18Forward[:2] {
-		c := l.convCase(2)
+	for _, tc := range []struct {
+		l     resnetLayer
+		batch int
+	}{{resnet18Forward[0].resnetLayer, 1}, {resnet18Forward[1].resnetLayer, 1}, {resnet18Forward[0].resnetLayer, 2}} {
+		l := tc.l
+		c := l.convCase(tc.batch)
 		outShape, _ := c.outShape()
 		x, k, w := randTensor(rng, c.inDims), randTensor(rng, c.kDims), randTensor(rng, outShape.Dimensions)
 		fn := func(in []*graph.Node) []*graph.Node {
@@ -29,28 +34,32 @@ func TestSmallProducts(t *testing.T) {
 			loss := graph.ReduceAllSum(graph.Mul(y, in[2]))
 			return append([]*graph.Node{y}, graph.Gradient(loss, in[0], in[1])...)
 		}
-		results := map[bool][]*tensors.Tensor{}
-		for _, on := range []bool{false, true} {
-			SmallProducts = on
+		SmallProducts = SmallProductsOff
+		want := run(t, Wrap(native()), fn, must(x.LocalClone()), must(k.LocalClone()), must(w.LocalClone()))
+		for _, entries := range []int{1, 2} { // one batch entry per chunk, and two
+			SmallProducts, SmallProductEntries = SmallProductsOn, entries
 			maxChunks := 0
 			onPatchChunks = func(n int) { maxChunks = max(maxChunks, n) }
-			results[on] = run(t, Wrap(native()), fn, must(x.LocalClone()), must(k.LocalClone()), must(w.LocalClone()))
-			if on && maxChunks < 2 {
-				t.Errorf("%s: SmallProducts on, but every product was built in one chunk", l.name)
+			got := run(t, Wrap(native()), fn, must(x.LocalClone()), must(k.LocalClone()), must(w.LocalClone()))
+			if maxChunks < 2 {
+				t.Errorf("%s batch %d, %d entries: SmallProducts on, but every product was built in one chunk",
+					l.name, tc.batch, entries)
 			}
-		}
-		for i, name := range []string{"output", "grad wrt input", "grad wrt kernel"} {
-			if e := relErr(flat32(t, results[true][i]), flat32(t, results[false][i])); e > 1e-5 {
-				t.Errorf("%s: %s: relative error %.3g between SmallProducts on and off", l.name, name, e)
+			for i, name := range []string{"output", "grad wrt input", "grad wrt kernel"} {
+				if e := relErr(flat32(t, got[i]), flat32(t, want[i])); e > 1e-5 {
+					t.Errorf("%s batch %d, %d entries: %s: relative error %.3g between SmallProducts on and off",
+						l.name, tc.batch, entries, name, e)
+				}
 			}
 		}
 	}
 }
 
-// TestSmallProductRows checks the chunk sizes SmallProducts picks for
-// ResNet-18's shapes against hand computations: rows·(Wo·K·N) < 4 Mi
-// multiply-adds, only for N ≤ 64.
-func TestSmallProductRows(t *testing.T) {
+// TestSmallProductPlan checks the chunks SmallProducts picks for ResNet-18's
+// shapes against hand computations: entries·rows·(Wo·K·N) < 4 Mi
+// multiply-adds, only for N ≤ 64; the requested entries at batch 1 when a row
+// per entry fits, else one entry.
+func TestSmallProductPlan(t *testing.T) {
 	saved := SmallProducts
 	defer func() { SmallProducts = saved }()
 	byName := map[string]resnetLayer{}
@@ -58,38 +67,64 @@ func TestSmallProductRows(t *testing.T) {
 		byName[l.name] = l.resnetLayer
 	}
 	for _, tc := range []struct {
-		layer string
-		on    bool
-		rows  int
+		layer         string
+		batch, procs  int // procs: the entries asked for
+		on            bool
+		rows, entries int
 	}{
-		{"stem7x7s2_224x3", true, 3}, // 112·147·64 = 1053696 multiply-adds per output row: 3 rows < 4194304
-		{"3x3_56x64", true, 2},       // 56·576·64 = 2064384 per row: 2 rows = 4128768 < 4194304
-		{"3x3_28x128", true, 0},      // N = 128 > SmallProductMaxN
-		{"stem7x7s2_224x3", false, 0},
+		// Stem: 112·147·64 = 1053696 multiply-adds per output row.
+		{"stem7x7s2_224x3", 1, 2, true, 1, 2}, // 2 entries of 1 row (2 rows each would be 4214784 ≥ 4194304)
+		{"stem7x7s2_224x3", 1, 1, true, 3, 1}, // 1 entry: 3 rows = 3161088
+		{"stem7x7s2_224x3", 1, 4, true, 3, 1}, // 4 entries of a row do not fit: one entry of 3 rows
+		{"stem7x7s2_224x3", 2, 2, true, 1, 1}, // batch 2: 2107392 per row, one entry of 1 row
+		{"stem7x7s2_224x3", 8, 2, true, 0, 0}, // batch 8: 8429568 per row, not cut
+		// 3×3 @56: 56·576·64 = 2064384 per row.
+		{"3x3_56x64", 1, 2, true, 1, 2},
+		{"3x3_28x128", 1, 2, true, 0, 0}, // N = 128 > SmallProductMaxN
+		{"stem7x7s2_224x3", 1, 2, false, 0, 0},
 	} {
-		SmallProducts = tc.on
+		SmallProducts = SmallProductsOff
+		if tc.on {
+			SmallProducts = SmallProductsOn
+		}
 		l := byName[tc.layer]
-		c := l.convCase(1)
+		c := l.convCase(tc.batch)
 		p, err := newPlan(shapes.Make(dtypes.Float32, c.inDims...), shapes.Make(dtypes.Float32, c.kDims...), c.axes,
 			c.strides, c.pads, nil, nil, 1, 1)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.layer, err)
 		}
-		b := Wrap(native()).Builder("t")
-		f := b.Main()
-		x, err := f.Parameter("x", shapes.Make(dtypes.Float32, c.inDims...), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := Wrap(native()).Builder("t").Main()
 		k, err := f.Parameter("k", shapes.Make(dtypes.Float32, c.kDims...), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = x
 		o := &ops{f: unwrapFn(f)}
 		kc := p.canonicalKernel(o, k)
-		if got := p.smallProductRows(o, kc, iota(0, 3), nil); got != tc.rows {
-			t.Errorf("%s (SmallProducts=%v): smallProductRows = %d, want %d", tc.layer, tc.on, got, tc.rows)
+		sp := p.smallProductPlan(o, kc, iota(0, 3), nil, tc.procs)
+		if sp.rows != tc.rows || sp.entries != tc.entries {
+			t.Errorf("%s batch %d, %d entries asked (SmallProducts on: %v): %d rows × %d entries, want %d × %d",
+				tc.layer, tc.batch, tc.procs, tc.on, sp.rows, sp.entries, tc.rows, tc.entries)
+		}
+	}
+}
+
+// TestSmallProductsAuto checks SmallProductsAuto against GOMAXPROCS.
+func TestSmallProductsAuto(t *testing.T) {
+	saved, savedProcs := SmallProducts, runtime.GOMAXPROCS(0)
+	defer func() { SmallProducts = saved; runtime.GOMAXPROCS(savedProcs) }()
+	for _, tc := range []struct {
+		mode  SmallProductsMode
+		procs int
+		want  bool
+	}{
+		{SmallProductsAuto, 1, true}, {SmallProductsAuto, 2, true}, {SmallProductsAuto, 3, false},
+		{SmallProductsOn, 8, true}, {SmallProductsOff, 1, false},
+	} {
+		SmallProducts = tc.mode
+		runtime.GOMAXPROCS(tc.procs)
+		if got := smallProductsOn(); got != tc.want {
+			t.Errorf("mode %d, GOMAXPROCS %d: smallProductsOn() = %v, want %v", tc.mode, tc.procs, got, tc.want)
 		}
 	}
 }

@@ -1,17 +1,22 @@
 package bench
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/camviz/camviz/camviz/fastconv"
+)
 
 func TestParseForwardVariants(t *testing.T) {
-	vs, err := parseForwardVariants("seq=ops_sequential; par=ops_parallel,num_executors=2@2048/small")
+	vs, err := parseForwardVariants("seq=ops_sequential/nosmall; par=ops_parallel,num_executors=2@2048/small; s1=ops_sequential/small1; d=ops_sequential")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(vs) != 2 || vs[0].name != "seq" || vs[0].config != "ops_sequential" ||
-		vs[1].name != "par" || vs[1].config != "ops_parallel,num_executors=2" || vs[1].chunkBytes != 2048<<10 || vs[0].small || !vs[1].small {
+	if len(vs) != 4 || vs[2].small != fastconv.SmallProductsOn || vs[2].smallEntries != 1 ||
+		vs[3].small != fastconv.SmallProducts || vs[3].smallEntries != fastconv.SmallProductEntries || vs[0].name != "seq" || vs[0].config != "ops_sequential" ||
+		vs[1].name != "par" || vs[1].config != "ops_parallel,num_executors=2" || vs[1].chunkBytes != 2048<<10 || vs[0].small != fastconv.SmallProductsOff || vs[1].small != fastconv.SmallProductsOn {
 		t.Errorf("got %+v %+v", *vs[0], *vs[1])
 	}
-	for _, bad := range []string{"", "noequals", "a=ops_sequential@0", "a=ops_sequential@x"} {
+	for _, bad := range []string{"", "noequals", "a=ops_sequential@0", "a=ops_sequential@x", "a=ops_sequential/small0", "a=ops_sequential/smallx"} {
 		if _, err := parseForwardVariants(bad); err == nil {
 			t.Errorf("parseForwardVariants(%q): no error", bad)
 		}

@@ -20,16 +20,19 @@ import (
 // forwardVariant is one Go backend configuration of BenchmarkResNet18ForwardAB.
 type forwardVariant struct {
 	name, config string
-	chunkBytes   int64 // fastconv.ChunkPatchBytes while its graph is built
-	small        bool  // fastconv.SmallProducts while its graph is built
+	chunkBytes   int64                      // fastconv.ChunkPatchBytes while its graph is built
+	small        fastconv.SmallProductsMode // fastconv.SmallProducts while its graph is built
+	smallEntries int                        // fastconv.SmallProductEntries while its graph is built
 	run          func() error
 	wall, cpu    []time.Duration
 }
 
-// parseForwardVariants parses "name=config[@chunkKiB][/small];…": config is
-// the Go backend's configuration string ("ops_sequential",
+// parseForwardVariants parses "name=config[@chunkKiB][/small[N]|/nosmall];…":
+// config is the Go backend's configuration string ("ops_sequential",
 // "ops_parallel,num_executors=2", …), chunkKiB the fastconv.ChunkPatchBytes its
-// graph is built with, and /small builds it with fastconv.SmallProducts on.
+// graph is built with, /small builds it with fastconv.SmallProducts on (/smallN:
+// with fastconv.SmallProductEntries = N) and /nosmall with it off; without
+// either, the defaults.
 func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 	var out []*forwardVariant
 	for _, item := range strings.Split(spec, ";") {
@@ -38,12 +41,22 @@ func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 		}
 		name, rest, ok := strings.Cut(item, "=")
 		if !ok {
-			return nil, fmt.Errorf("variant %q: want name=config[@chunkKiB][/small]", item)
+			return nil, fmt.Errorf("variant %q: want name=config[@chunkKiB][/small[N]|/nosmall]", item)
 		}
-		v := &forwardVariant{name: strings.TrimSpace(name), chunkBytes: fastconv.ChunkPatchBytes}
+		v := &forwardVariant{name: strings.TrimSpace(name), chunkBytes: fastconv.ChunkPatchBytes,
+			small: fastconv.SmallProducts, smallEntries: fastconv.SmallProductEntries}
 		rest = strings.TrimSpace(rest)
-		if r, ok := strings.CutSuffix(rest, "/small"); ok {
-			rest, v.small = r, true
+		if r, ok := strings.CutSuffix(rest, "/nosmall"); ok {
+			rest, v.small = r, fastconv.SmallProductsOff
+		} else if r, entries, ok := strings.Cut(rest, "/small"); ok {
+			rest, v.small = r, fastconv.SmallProductsOn
+			if entries != "" {
+				n, err := strconv.Atoi(entries)
+				if err != nil || n < 1 {
+					return nil, fmt.Errorf("variant %q: /small%s: want /small or /smallN with N ≥ 1 batch entries", item, entries)
+				}
+				v.smallEntries = n
+			}
 		}
 		config, chunk, hasChunk := strings.Cut(rest, "@")
 		v.config = strings.TrimSpace(config)
@@ -67,11 +80,11 @@ func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 // repetition runs every variant in turn), and prints the median wall and CPU
 // time of each. The variants come from $CAMVIZ_FORWARD_AB (see
 // parseForwardVariants; default: camviz's ops_sequential against the Go
-// backend's parallel executors limited to 2), the batch size from
+// backend's parallel executors limited to 2; fastconv's defaults), the batch size from
 // $CAMVIZ_FORWARD_AB_BATCH (default 1). Each variant has its own backend and
 // model (tensors are bound to one backend). For an idle machine, e.g.:
 //
-//	CAMVIZ_FORWARD_AB='seq=ops_sequential;par2=ops_parallel,num_executors=2;seqS=ops_sequential/small' \
+//	CAMVIZ_FORWARD_AB='seq=ops_sequential/nosmall;seqS=ops_sequential/small;par2S=ops_parallel,num_executors=2/small2' \
 //	  go test -run '^$' -bench ResNet18ForwardAB -benchtime 30x ./camviz/internal/cli/bench/
 func BenchmarkResNet18ForwardAB(b *testing.B) {
 	spec := os.Getenv("CAMVIZ_FORWARD_AB")
@@ -88,8 +101,10 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 			b.Fatalf("$CAMVIZ_FORWARD_AB_BATCH=%q: want a positive batch size", s)
 		}
 	}
-	savedChunk, savedSmall := fastconv.ChunkPatchBytes, fastconv.SmallProducts
-	defer func() { fastconv.ChunkPatchBytes, fastconv.SmallProducts = savedChunk, savedSmall }()
+	savedChunk, savedSmall, savedEntries := fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries
+	defer func() {
+		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = savedChunk, savedSmall, savedEntries
+	}()
 	for _, v := range variants {
 		inner, err := gobackend.New(v.config)
 		if err != nil {
@@ -125,11 +140,11 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 		e := newExec()
 		b.Cleanup(e.Finalize)
 		// Read while the graph is built, at its first call.
-		fastconv.ChunkPatchBytes, fastconv.SmallProducts = v.chunkBytes, v.small
+		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = v.chunkBytes, v.small, v.smallEntries
 		if err := exec(e); err != nil {
 			b.Fatal(err)
 		}
-		fastconv.ChunkPatchBytes, fastconv.SmallProducts = savedChunk, savedSmall
+		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = savedChunk, savedSmall, savedEntries
 		v.run = func() error { return exec(e) }
 	}
 	b.ResetTimer()
@@ -150,7 +165,7 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 		return float64(s[len(s)/2]) / 1e6
 	}
 	for _, v := range variants {
-		fmt.Printf("batch %d %-10s %-40q small=%-5v wall %8.2f ms  CPU %8.2f ms  (%.2f cores busy)\n", batch, v.name, v.config,
-			v.small, median(v.wall), median(v.cpu), median(v.cpu)/median(v.wall))
+		fmt.Printf("batch %d %-10s %-40q small mode %d, entries %d: wall %8.2f ms  CPU %8.2f ms  (%.2f cores busy)\n", batch, v.name, v.config,
+			v.small, v.smallEntries, median(v.wall), median(v.cpu), median(v.cpu)/median(v.wall))
 	}
 }
