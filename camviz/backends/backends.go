@@ -11,6 +11,9 @@
 //	"go:nofastconv"    pure-Go backend with its native ConvGeneral (for comparison)
 //	"go:parallelops"   pure-Go backend with fastconv and the Go backend's own op
 //	                   scheduling (for comparison; see GoConfig)
+//	"go:sequential"    pure-Go backend with fastconv, its ops run one after the
+//	                   other (camviz's configuration before 2026-11-30, for
+//	                   comparison; see GoConfig)
 //	"xla:cpu"          XLA through the PJRT CPU plugin
 //	"xla:cuda"         XLA through the PJRT CUDA plugin
 //	"xla:NAME[,OPTS]"  any PJRT plugin by name, with go-xla's options
@@ -34,8 +37,10 @@ import (
 	"github.com/gomlx/compute/gobackend"
 )
 
-// GoConfig is the configuration camviz gives the pure-Go backend: its ops run one
-// after the other, each using every core it can.
+// GoConfig is the configuration camviz gives the pure-Go backend: two op
+// executors, so that two independent ops (a patch gather and a product, the
+// chunks of a cut convolution, a residual block's two branches) can run side by
+// side, while each matrix product still fans out over the cores.
 //
 // Left to its default, the Go backend runs an execution's ops with up to
 // min(8, parallelism) executor goroutines, and parallelism defaults to
@@ -44,16 +49,30 @@ import (
 // matrix product, which fans out over the same pool, finds one slot free: on 2
 // cores every product of a ResNet-18 forward pass ran on one goroutine (counted
 // with runtime/trace: 60 products, 60 worker goroutines; with "ops_sequential"
-// 239, four per product), and the process used about one core. Op-level
-// parallelism buys little in a CNN, whose ops form a chain, and the products are
-// about 85% of its time. See docs/performance.md.
-const GoConfig = "ops_sequential"
+// 239, four per product), and the process used about one core. With two
+// executors the extra one holds one slot and a product gets three workers on
+// 2 cores (TestProductsUseEveryCore). Against "ops_sequential" (camviz's
+// setting before, "go:sequential"), ResNet-18's forward pass took 3-6% less
+// CPU and wall time in 5 of 6 interleaved pairs at batch 1 and 6% less CPU at
+// batch 8 on a loaded 2-core machine, and 11% less wall time when two cores
+// were free (docs/performance.md).
+//
+// The execution mode stays the Go backend's dynamic one: an execution runs its
+// ops in parallel only while it is the only one running, and sequentially
+// otherwise. Forcing "ops_parallel" deadlocks concurrent executions (each
+// parks its extra executor in a pool slot, and their products wait for a free
+// slot forever: TestExplainConcurrent hung with it).
+const GoConfig = "num_executors=2"
+
+// SequentialGoConfig is the "go:sequential" configuration: ops one after the
+// other, each product over every core.
+const SequentialGoConfig = "ops_sequential"
 
 // EnvVar is the environment variable that selects the backend.
 const EnvVar = "GOMLX_BACKEND"
 
 // choices lists the accepted values of $GOMLX_BACKEND, for error messages.
-const choices = `"go" (default: pure Go + fastconv), "go:nofastconv", "go:parallelops", "xla:cpu", "xla:cuda", ` +
+const choices = `"go" (default: pure Go + fastconv), "go:nofastconv", "go:parallelops", "go:sequential", "xla:cpu", "xla:cuda", ` +
 	`"xla:<plugin name>[,options]" or the path of a PJRT plugin file`
 
 // New returns the backend selected by $GOMLX_BACKEND (see the package
@@ -68,10 +87,13 @@ func NewFromConfig(config string) (compute.Backend, error) {
 	config = strings.TrimSpace(config)
 	name, rest, _ := strings.Cut(config, ":")
 	switch {
-	case config == "" || config == "go" || config == "go:fastconv" || config == "go:parallelops":
+	case config == "" || config == "go" || config == "go:fastconv" || config == "go:parallelops" || config == "go:sequential":
 		goConfig := GoConfig
-		if config == "go:parallelops" {
+		switch config {
+		case "go:parallelops":
 			goConfig = ""
+		case "go:sequential":
+			goConfig = SequentialGoConfig
 		}
 		b, err := gobackend.New(goConfig)
 		if err != nil {

@@ -27,7 +27,7 @@ func TestDefaultIsWrappedGoBackend(t *testing.T) {
 	if d := Describe(b); !strings.HasPrefix(d, "go: ") || !strings.Contains(d, "fastconv on") || strings.Contains(d, "\n") {
 		t.Errorf("Describe(default) = %q, want one line starting with \"go: \" saying fastconv on", d)
 	}
-	for _, config := range []string{"go", " go ", "go:fastconv", "go:parallelops"} {
+	for _, config := range []string{"go", " go ", "go:fastconv", "go:parallelops", "go:sequential"} {
 		b, err := NewFromConfig(config)
 		if err != nil {
 			t.Fatalf("NewFromConfig(%q): %v", config, err)

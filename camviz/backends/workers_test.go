@@ -80,15 +80,20 @@ func productWorkers(t *testing.T, config string) int {
 	return workers
 }
 
-// TestProductsUseEveryCore checks the reason for GoConfig: on camviz's default backend a
-// matrix product fans out to more than one worker on 2 cores, while with the Go
-// backend's own op scheduling ("go:parallelops") the executors hold all but one slot of
-// the worker pool and the product gets one (as measured for ResNet-18: one worker for
-// each of its 20 products per forward pass). If the second check starts failing, the Go
-// backend has changed how it schedules, and GoConfig's reason should be re-checked.
+// TestProductsUseEveryCore checks the reason for GoConfig: on camviz's default backend
+// (two op executors) a matrix product fans out to three workers on 2 cores (the extra
+// executor holds one of the pool's four slots), with "go:sequential" to four, while with
+// the Go backend's own op scheduling ("go:parallelops") the executors hold all but one
+// slot of the worker pool and the product gets one (as measured for ResNet-18: one worker
+// for each of its 20 products per forward pass). If the last check starts failing, the
+// Go backend has changed how it schedules, and GoConfig's reason should be re-checked.
 func TestProductsUseEveryCore(t *testing.T) {
 	if got := productWorkers(t, ""); got < 2 {
 		t.Errorf("default backend (%s): the product ran on %d worker goroutines, want at least 2 on 2 cores", GoConfig, got)
+	}
+	if got := productWorkers(t, "go:sequential"); got < 2 {
+		t.Errorf("go:sequential (%s): the product ran on %d worker goroutines, want at least 2 on 2 cores",
+			SequentialGoConfig, got)
 	}
 	if got := productWorkers(t, "go:parallelops"); got != 1 {
 		t.Errorf("go:parallelops: the product ran on %d worker goroutines; the Go backend's executors used to leave it 1", got)

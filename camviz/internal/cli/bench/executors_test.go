@@ -15,8 +15,10 @@ import (
 // BenchmarkResNet18ExecutionMode compares the ResNet-18 batch-1 forward pass
 // on the Go backend with its default op scheduling (parallel executors, which
 // hold worker-pool slots that the matrix products then cannot use) and with
-// "ops_sequential" (what camviz/backends configures), interleaved: each
-// iteration runs both, and the medians and their ratio are reported.
+// "ops_sequential" (what camviz/backends configured until it moved to two
+// executors, backends.GoConfig; BenchmarkResNet18ForwardAB compares those),
+// interleaved: each iteration runs both, and the medians and their ratio are
+// reported.
 //
 //	go test -run '^$' -bench ResNet18ExecutionMode -benchtime 20x ./camviz/internal/cli/bench/
 func BenchmarkResNet18ExecutionMode(b *testing.B) {

@@ -79,17 +79,17 @@ func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 // constants) under several Go backend configurations, interleaved (each
 // repetition runs every variant in turn), and prints the median wall and CPU
 // time of each. The variants come from $CAMVIZ_FORWARD_AB (see
-// parseForwardVariants; default: camviz's ops_sequential against the Go
-// backend's parallel executors limited to 2; fastconv's defaults), the batch size from
+// parseForwardVariants; default: "ops_sequential" against camviz's
+// backends.GoConfig, "num_executors=2"; fastconv's defaults), the batch size from
 // $CAMVIZ_FORWARD_AB_BATCH (default 1). Each variant has its own backend and
 // model (tensors are bound to one backend). For an idle machine, e.g.:
 //
-//	CAMVIZ_FORWARD_AB='seq=ops_sequential/nosmall;seqS=ops_sequential/small;par2S=ops_parallel,num_executors=2/small2' \
+//	CAMVIZ_FORWARD_AB='seq=ops_sequential/nosmall;def=num_executors=2;def2=num_executors=2/small2' \
 //	  go test -run '^$' -bench ResNet18ForwardAB -benchtime 30x ./camviz/internal/cli/bench/
 func BenchmarkResNet18ForwardAB(b *testing.B) {
 	spec := os.Getenv("CAMVIZ_FORWARD_AB")
 	if spec == "" {
-		spec = "seq=ops_sequential;par2=ops_parallel,num_executors=2"
+		spec = "seq=ops_sequential;default=num_executors=2"
 	}
 	variants, err := parseForwardVariants(spec)
 	if err != nil {
