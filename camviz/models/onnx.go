@@ -175,6 +175,9 @@ type onnxNet struct {
 func (n *onnxNet) build(scope *model.Scope, images *graph.Node) *graph.Node {
 	g := images.Graph()
 	og := n.graph
+	if err := n.checkImages(images.Shape().Dimensions); err != nil {
+		panic(err)
+	}
 	nodes := n.callGraph(scope, images, og.outputs...)
 	var logits *graph.Node
 	replaced := map[string]*graph.Node{}
