@@ -19,11 +19,11 @@ func floorModel(_ *model.Scope, images *graph.Node) *graph.Node {
 	return graph.MatMul(pooled, graph.Const(images.Graph(), [][]float32{{1, -1}}))
 }
 
-// TestBuildErrorsUsefulPartFirst checks that a panic while building the explanation graph
+// TestGraphErrorsUsefulPartFirst checks that a panic while building the explanation graph
 // (GoMLX: an op without a gradient, a convolution given the wrong channels) is an error
 // whose first part says what failed, with the Explainer's context after " — ", no GoMLX
-// wrapping, and a BuildError underneath; and that the advice it gives works.
-func TestBuildErrorsUsefulPartFirst(t *testing.T) {
+// wrapping, and a GraphError underneath; and that the advice it gives works.
+func TestGraphErrorsUsefulPartFirst(t *testing.T) {
 	gradcam := []camviz.Method{camviz.MethodGradCAM}
 	image := make([]float32, 16)
 	for i := range image {
@@ -41,9 +41,9 @@ func TestBuildErrorsUsefulPartFirst(t *testing.T) {
 		if !strings.Contains(msg, " — "+context) {
 			t.Errorf("error %q lacks the context %q", msg, context)
 		}
-		var be *camviz.BuildError
+		var be *camviz.GraphError
 		if !errors.As(err, &be) {
-			t.Errorf("error %q is no BuildError", msg)
+			t.Errorf("error %q is no GraphError", msg)
 		}
 		for _, wrap := range []string{"panicked", "compilation failed", "\n"} {
 			if strings.Contains(msg, wrap) {
