@@ -93,6 +93,24 @@ func TestGraphErrorsUsefulPartFirst(t *testing.T) {
 			t.Errorf("GradCAM at the suggested layer: %v", err)
 		}
 	})
+	t.Run("an op inside a tapped computation", func(t *testing.T) {
+		// ⌊scaled⌋ + 1 is tapped as a whole: the error names the tap the Floor computes.
+		fn := func(_ *model.Scope, images *graph.Node) *graph.Node {
+			scaled := camviz.Tap(graph.MulScalar(images, 3), "scaled")
+			shifted := camviz.Tap(graph.AddScalar(graph.Floor(scaled), 1), "shifted")
+			return graph.MatMul(graph.ReduceMean(shifted, 1, 2), graph.Const(images.Graph(), [][]float32{{1, -1}}))
+		}
+		ex, err := camviz.NewExplainer(testBackend, nil, fn, camviz.Config{Layers: []string{"scaled"}, Methods: gradcam})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ex.ExplainFloats(image, []int{1, 4, 4, 1}, camviz.ClassTarget(0))
+		check(t, err, `GoMLX op Floor (node #`, "while building the explanation graph for images [1 4 4 1]")
+		if !strings.Contains(err.Error(), `, computing "shifted"): GoMLX defines no gradient for it, so GradCAM cannot go from the score `+
+			`back to layer "scaled" through it; explain a layer after it (e.g. "shifted")`) {
+			t.Errorf("error %q does not name the tap the Floor computes", err)
+		}
+	})
 	t.Run("Config.TapOrigin names the node", func(t *testing.T) {
 		origin := func(tap string) string {
 			if tap == "floored" {
