@@ -162,7 +162,7 @@ func (e *Explainer) compile(imagesShape shapes.Shape, target Target) (entry *cac
 		return nil, nil, layout.err
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("camviz: building the explanation graph for images %v: %w", dims, err)
+		return nil, nil, &GraphError{Cause: err, Context: fmt.Sprintf("while compiling the explanation graph for images %v", dims)}
 	}
 	if layout == nil {
 		return nil, nil, fmt.Errorf("camviz: internal error: no graph was built for images %v", dims)
