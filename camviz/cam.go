@@ -16,9 +16,12 @@ var camMethod = mustRegister(MethodDef{
 	Needs: Needs{Classes: true},
 	Compute: func(in *Inputs) (Outputs, error) {
 		if in.CAMWeights == nil {
-			return Outputs{}, fmt.Errorf("CAM needs the classifier's weights: set Config.CAMWeights to the tap " +
-				"naming the final linear layer's kernel [K, numClasses] (for a model built with camviz/models it is " +
-				"set for you)")
+			return Outputs{}, fmt.Errorf("CAM needs a classifier head of global average pooling followed by a " +
+				"linear layer, and this model has none that camviz recognised (camviz/models finds it for its zoo, " +
+				"for ONNX scores computed by Gemm/MatMul with constant weights from a pooled layer, and for scores " +
+				"that are the pooled layer itself); use GradCAM (on such heads its map is ReLU(CAM)/(h·w)) " +
+				"which needs no weights, or set Config.CAMWeights to the tap naming the final linear layer's " +
+				"kernel [K, numClasses]")
 		}
 		w, err := orientCAMWeights(in.CAMWeights, in.Acts.Shape().Dimensions[3], in.Logits.Shape().Dimensions[1])
 		if err != nil {

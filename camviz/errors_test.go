@@ -92,7 +92,7 @@ func TestBadInput(t *testing.T) {
 	t.Run("CAM without weights", func(t *testing.T) {
 		ex := modelAExplainer(t, camviz.Config{Layers: []string{"relu3"}, Methods: []camviz.Method{camviz.MethodCAM}})
 		_, err := ex.ExplainFloats(images, dims, camviz.ArgmaxTarget())
-		wantErr(t, err, "CAMWeights")
+		wantErr(t, err, "CAM needs a classifier head", "use GradCAM", "CAMWeights")
 	})
 	t.Run("unknown method", func(t *testing.T) {
 		_, err := camviz.ParseMethod("gradcam+++")

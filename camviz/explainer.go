@@ -117,7 +117,7 @@ func (e *Explainer) Explain(images *tensors.Tensor, target Target) (*Result, err
 		outputs, err = ex.exec.Exec(images, tensors.FromFlatDataAndDimensions(classes, batch))
 		return err
 	}); err != nil {
-		return nil, fmt.Errorf("camviz: running the explanation graph for images %v: %w", dims, err)
+		return nil, &GraphError{Cause: err, Context: fmt.Sprintf("while running the explanation graph for images %v", dims)}
 	}
 	return newResult(e.cfg, dims, layout, outputs)
 }
@@ -162,7 +162,7 @@ func (e *Explainer) compile(imagesShape shapes.Shape, target Target) (entry *cac
 		return nil, nil, layout.err
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("camviz: building the explanation graph for images %v: %w", dims, err)
+		return nil, nil, &GraphError{Cause: err, Context: fmt.Sprintf("while compiling the explanation graph for images %v", dims)}
 	}
 	if layout == nil {
 		return nil, nil, fmt.Errorf("camviz: internal error: no graph was built for images %v", dims)
@@ -195,7 +195,7 @@ func ListTaps(backend compute.Backend, store *model.Store, modelFn ModelFn, inpu
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images *graph.Node) *graph.Node {
 		defer func() {
 			if r := recover(); r != nil {
-				failed = &BuildError{Cause: panicError(r), Context: fmt.Sprintf("while building the model for input %v", inputDims)}
+				failed = &GraphError{Cause: panicError(r), Context: fmt.Sprintf("while building the model for input %v", inputDims)}
 				panic(failed)
 			}
 		}()
@@ -220,7 +220,7 @@ func ListTaps(backend compute.Backend, store *model.Store, modelFn ModelFn, inpu
 }
 
 // buildGraphCatching is buildGraph with a panic inside it (GoMLX, onnx-gomlx, the model
-// function) turned into a [BuildError] that names what failed first (see buildFailure).
+// function) turned into a [GraphError] that names what failed first (see buildFailure).
 func (e *Explainer) buildGraphCatching(scope *model.Scope, images, classes *graph.Node, target Target,
 	layout *outputLayout) (outs []*graph.Node, err error) {
 	defer func() {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/internal/onnxtest"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // TestExplainErrorsNameTheNodeFirst checks the first part of each explain-time error of
@@ -62,9 +64,9 @@ func TestExplainErrorsNameTheNodeFirst(t *testing.T) {
 			if !strings.HasPrefix(msg, c.prefix) {
 				t.Errorf("error\n%s\ndoes not start with\n%s", msg, c.prefix)
 			}
-			var be *camviz.BuildError
+			var be *camviz.GraphError
 			if got := strings.Contains(msg, context) && errors.As(err, &be); got != c.context {
-				t.Errorf("Explainer context %q (a BuildError) present: %v, want %v: %s", context, got, c.context, msg)
+				t.Errorf("Explainer context %q (a GraphError) present: %v, want %v: %s", context, got, c.context, msg)
 			}
 			for _, wrap := range []string{"panicked", "compilation failed", "graph construction"} {
 				if strings.Contains(msg, wrap) {
@@ -85,5 +87,21 @@ func TestExplainErrorsNameTheNodeFirst(t *testing.T) {
 		if _, err := ex.ExplainFloats(make([]float32, 3*8*8), []int{1, 3, 8, 8}, camviz.ArgmaxTarget()); err != nil {
 			t.Errorf("%s at %q: %v", c.method, c.layer, err)
 		}
+	}
+}
+
+// TestPredictErrorFirst: a model function that panics inside GoMLX (adding shapes that do
+// not broadcast) makes Predict return GoMLX's message first, then what it was doing.
+func TestPredictErrorFirst(t *testing.T) {
+	m := &Model{Spec: Spec{Arch: "broken", InputSize: [3]int{2, 2, 1}}, Store: model.NewStore(),
+		Fn: func(_ *model.Scope, x *graph.Node) *graph.Node {
+			return graph.Add(graph.Reshape(x, -1, 4), graph.Const(x.Graph(), []float32{1, 2, 3}))
+		}}
+	_, err := m.Predict(newTestBackend(t), make([]float32, 4), 1)
+	var ge *camviz.GraphError
+	if err == nil || !errors.As(err, &ge) || !strings.HasSuffix(err.Error(), " — while building the broken model for images [1 2 2 1]") ||
+		!strings.HasPrefix(err.Error(), "if operands are not scalars, their rank must match for BinaryOp (Add); got shapes (Float32)[1, 4] and (Float32)[3]") ||
+		strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("error %v", err)
 	}
 }

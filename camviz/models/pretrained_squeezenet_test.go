@@ -97,7 +97,11 @@ func TestPretrainedSqueezeNetFP16(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shapley, err := m.Explainer(backend, squeezeNetLayers[:2], camviz.MethodShapleyCAM)
+	shapley, err := m.Explainer(backend, squeezeNetLayers, camviz.MethodShapleyCAM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapleySoftmax, err := m.Explainer(backend, squeezeNetLayers, camviz.MethodShapleyCAM)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +119,13 @@ func TestPretrainedSqueezeNetFP16(t *testing.T) {
 			t.Fatal(err)
 		}
 		shapleyRes, err := shapley.ExplainFloats(inputs[pic], m.InputDims(1), camviz.ArgmaxTarget())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// ShapleyCAM for the softmax probability: a Hessian that is not 0, whose product
+		// with A runs back through the ReLUs and the overlapping max poolings (the second
+		// derivatives of secondorder_activation.go and secondorder_overlap.go).
+		softmaxRes, err := shapleySoftmax.ExplainFloats(inputs[pic], m.InputDims(1), camviz.SoftmaxTarget(argmax(res.Logits[0])))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,22 +148,36 @@ func TestPretrainedSqueezeNetFP16(t *testing.T) {
 				ref := read(fmt.Sprintf("%s_%s_%s_raw.npy", pic, key, method))
 				checkClose(t, fmt.Sprintf("%s %s %s raw", pic, layer, method), flatMaps(raw), ref, 1e-4, 1e-4*maxAbs(ref))
 			}
-			if layer != "fire5/concat_1" {
-				// After conv10_2 and fire9/concat_1 the network is piecewise linear (Conv,
-				// Relu, GlobalAveragePool; the score is a logit), so H·A = 0 and ShapleyCAM is
-				// Grad-CAM (pytorch-grad-cam's ShapleyCAM gives the same).
-				raw, err := shapleyRes.Raw(layer, camviz.MethodShapleyCAM)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ref := read(fmt.Sprintf("%s_%s_GradCAM_raw.npy", pic, key))
-				checkClose(t, fmt.Sprintf("%s %s ShapleyCAM raw vs Grad-CAM", pic, layer), flatMaps(raw), ref, 1e-4, 1e-4*maxAbs(ref))
+			// After each of these layers the network is piecewise linear (Conv, Relu, max
+			// pooling, GlobalAveragePool; the score is a logit), so H·A = 0 and ShapleyCAM
+			// is Grad-CAM (as pytorch-grad-cam's ShapleyCAM gives): the second derivatives
+			// through ReLU and the overlapping max poolings (secondorder*.go) must vanish.
+			raw, err := shapleyRes.Raw(layer, camviz.MethodShapleyCAM)
+			if err != nil {
+				t.Fatal(err)
 			}
+			ref := read(fmt.Sprintf("%s_%s_GradCAM_raw.npy", pic, key))
+			checkClose(t, fmt.Sprintf("%s %s ShapleyCAM raw vs Grad-CAM", pic, layer), flatMaps(raw), ref, 1e-4, 1e-4*maxAbs(ref))
+			raw, err = softmaxRes.Raw(layer, camviz.MethodShapleyCAM)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref = read(fmt.Sprintf("%s_%s_ShapleyCAM_softmax_raw.npy", pic, key))
+			// The softmax's gradient p·(1 − p) and the cancelling sum Σ_j ∂p_c/∂z_j = 0
+			// lose digits in float32: for the cat (p = 0.65) the largest error measured is
+			// 8.7e-5 of the map's largest value (fire9), held to 3e-4; for the coffee's
+			// espresso (p = 0.9996) it is 3.5e-3 (fire5), held to 1e-2. These maps differ
+			// from Grad-CAM's by more than their own size, so the check is not void.
+			tol := 3e-4
+			if pic == "coffee" {
+				tol = 1e-2
+			}
+			checkClose(t, fmt.Sprintf("%s %s ShapleyCAM raw, softmax target", pic, layer), flatMaps(raw), ref, tol, tol*maxAbs(ref))
 			w, err := res.Weights(layer, camviz.MethodGradCAM)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref := read(fmt.Sprintf("%s_%s_GradCAM_weights.npy", pic, key))
+			ref = read(fmt.Sprintf("%s_%s_GradCAM_weights.npy", pic, key))
 			checkClose(t, fmt.Sprintf("%s %s GradCAM weights", pic, layer), w[0], ref, 1e-4, 1e-4*maxAbs(ref))
 		}
 	}
@@ -211,14 +236,12 @@ func TestPretrainedSqueezeNetEveryMethod(t *testing.T) {
 	check([]string{"fire9/squeeze1x1_2"}, camviz.MethodScoreCAM)
 	check([]string{"conv10_2"}, camviz.MethodCAM)
 
-	// The errors: CAM where the layer is not the pooled one; ShapleyCAM at fire5/concat_1, whose
-	// path to the score crosses pool5, a 3×3 stride-2 max pooling with overlapping windows,
-	// through which camviz has no second derivative (secondorder.go).
+	// CAM where the layer is not the pooled one must fail with an error.
 	for _, c := range []struct {
 		layer  string
 		method camviz.Method
 		want   string
-	}{{"fire9/concat_1", camviz.MethodCAM, "CAM applies to the last conv layer before global average pooling"}, {"fire5/concat_1", camviz.MethodShapleyCAM, "overlapping windows"}} {
+	}{{"fire9/concat_1", camviz.MethodCAM, "CAM applies to the last conv layer before global average pooling"}} {
 		ex, err := m.Explainer(backend, []string{c.layer}, c.method)
 		if err == nil {
 			_, err = ex.ExplainFloats(inputs["chelsea"], m.InputDims(1), camviz.ArgmaxTarget())

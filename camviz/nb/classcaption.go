@@ -28,20 +28,24 @@ func classCaptionHTML(tag string, names []string, c int, extra string) string {
 		tag, c, c, html.EscapeString(ClassName(names, c)), html.EscapeString(extra), tag)
 }
 
-// pngDataURL encodes img as a data: URL (PNG), for self-contained HTML.
-func pngDataURL(fn string, img image.Image) (string, error) {
+// imgTag returns an <img> of img as a data: PNG, shown at least 128 pixels wide, enlarged
+// by a whole factor pixel by pixel (so small maps stay crisp).
+func imgTag(fn string, img image.Image) (string, error) {
 	if img == nil || img.Bounds().Empty() {
 		return "", fmt.Errorf("%s: the image is nil or empty; nothing to show", fn)
 	}
 	png, err := heatmap.PNGBytes(img)
+	w, h := img.Bounds().Dx(), img.Bounds().Dy()
 	if err != nil {
-		return "", fmt.Errorf("%s: encoding the %dx%d image as PNG: %w", fn, img.Bounds().Dx(), img.Bounds().Dy(), err)
+		return "", fmt.Errorf("%s: encoding the %dx%d image as PNG: %w", fn, w, h, err)
 	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), nil
+	zoom := max(1, (128+w-1)/w)
+	return fmt.Sprintf(`<img src="data:image/png;base64,%s" width="%d" height="%d" style="image-rendering:pixelated">`,
+		base64.StdEncoding.EncodeToString(png), zoom*w, zoom*h), nil
 }
 
 // ClassOverlayHTML returns a self-contained HTML figure (no script): ShowOverlay's picture,
-// heatmap.Overlay(img, m, cm, alpha), as a data: PNG, captioned with the explained class's
+// heatmap.Overlay(img, m, cm, alpha), as a data: PNG (imgTag), captioned with the explained class's
 // name (ClassName(names, class); "class <class>" when names has none), the index kept in
 // the caption's data-class attribute and title.
 func ClassOverlayHTML(img image.Image, m *heatmap.Map, cm *heatmap.Colormap, alpha float64, class int, names []string) (string, error) {
@@ -50,12 +54,12 @@ func ClassOverlayHTML(img image.Image, m *heatmap.Map, cm *heatmap.Colormap, alp
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", fn, err)
 	}
-	src, err := pngDataURL(fn, out)
+	pic, err := imgTag(fn, out)
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf(`<figure style="display:inline-block;margin:4px"><img src="%s" width="%d" height="%d" style="image-rendering:pixelated">%s</figure>`,
-		src, out.Bounds().Dx(), out.Bounds().Dy(), classCaptionHTML("figcaption", names, class, "")), nil
+	return fmt.Sprintf(`<figure style="display:inline-block;margin:4px">%s%s</figure>`,
+		pic, classCaptionHTML("figcaption", names, class, "")), nil
 }
 
 // ShowClassOverlay displays ShowOverlay's picture captioned with the explained class's
@@ -111,13 +115,11 @@ func ResultHTML(res *camviz.Result, opt ResultOptions) (string, error) {
 			cells = append(cells, over)
 		}
 		for _, c := range cells {
-			src, err := pngDataURL(fn, c)
+			pic, err := imgTag(fn, c)
 			if err != nil {
 				return "", err
 			}
-			zoom := max(1, 96/c.Bounds().Dx()) // small maps shown at least 96 px wide, pixel by pixel
-			fmt.Fprintf(&b, `<td><img src="%s" width="%d" height="%d" style="image-rendering:pixelated"></td>`,
-				src, zoom*c.Bounds().Dx(), zoom*c.Bounds().Dy())
+			fmt.Fprintf(&b, "<td>%s</td>", pic)
 		}
 		b.WriteString("</tr>")
 	}

@@ -95,6 +95,9 @@ func TestClassOverlayHTML(t *testing.T) {
 		if !strings.Contains(page, c.want) {
 			t.Errorf("class %d, names %q: HTML\n%.300s\nlacks %s", c.class, c.names, page, c.want)
 		}
+		if !strings.Contains(page, `width="128" height="64"`) { // 2×1 enlarged 64 times to 128 px wide
+			t.Errorf("the 2×1 picture is not shown at 128×64: %.300s", page)
+		}
 		if strings.Contains(page, "<script") {
 			t.Error("the figure carries a script")
 		}

@@ -58,6 +58,7 @@ func runLayers(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	taps, internal := splitInternalTaps(taps)
 	explainable := map[string]bool{}
 	for _, l := range m.Layers {
 		explainable[l] = true
@@ -94,5 +95,24 @@ func runLayers(args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s %s\t%v\t%s\t%s\n", mark, t.Name, t.Shape, t.DType, layout)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(internal) > 0 {
+		fmt.Fprintf(stdout, "(not listed: %s, camviz's own tap for CAM's classifier weights)\n", strings.Join(internal, ", "))
+	}
+	return nil
+}
+
+// splitInternalTaps separates the taps camviz adds for its own use (named "camviz.…",
+// such as CAM's classifier weights) from the model's layers.
+func splitInternalTaps(taps []camviz.TapInfo) (layers []camviz.TapInfo, internal []string) {
+	for _, t := range taps {
+		if strings.HasPrefix(t.Name, "camviz.") {
+			internal = append(internal, t.Name)
+			continue
+		}
+		layers = append(layers, t)
+	}
+	return layers, internal
 }

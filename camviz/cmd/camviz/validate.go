@@ -76,13 +76,13 @@ func firstSentence(msg string) string {
 const maxErrorLen = 400
 
 // trimError shortens a long message: it keeps the start, which says what failed, and
-// the end, which says why, and tells how to see the rest; a camviz.BuildError keeps its
+// the end, which says why, and tells how to see the rest; a camviz.GraphError keeps its
 // first part (what failed, before " — while …") whole and drops the context.
 func trimError(msg string) string {
 	if len(msg) <= maxErrorLen || os.Getenv("CAMVIZ_VERBOSE") != "" {
 		return msg
 	}
-	// A camviz.BuildError puts what failed before " — while building …": keep that whole.
+	// A camviz.GraphError puts what failed before " — while building …": keep that whole.
 	if i := strings.Index(msg, " — while "); i > 0 && i <= maxErrorLen {
 		return strings.ToValidUTF8(msg[:i], "") + " — … (CAMVIZ_VERBOSE=1 prints the whole error)"
 	}

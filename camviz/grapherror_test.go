@@ -19,11 +19,11 @@ func floorModel(_ *model.Scope, images *graph.Node) *graph.Node {
 	return graph.MatMul(pooled, graph.Const(images.Graph(), [][]float32{{1, -1}}))
 }
 
-// TestBuildErrorsUsefulPartFirst checks that a panic while building the explanation graph
+// TestGraphErrorsUsefulPartFirst checks that a panic while building the explanation graph
 // (GoMLX: an op without a gradient, a convolution given the wrong channels) is an error
 // whose first part says what failed, with the Explainer's context after " — ", no GoMLX
-// wrapping, and a BuildError underneath; and that the advice it gives works.
-func TestBuildErrorsUsefulPartFirst(t *testing.T) {
+// wrapping, and a GraphError underneath; and that the advice it gives works.
+func TestGraphErrorsUsefulPartFirst(t *testing.T) {
 	gradcam := []camviz.Method{camviz.MethodGradCAM}
 	image := make([]float32, 16)
 	for i := range image {
@@ -41,9 +41,9 @@ func TestBuildErrorsUsefulPartFirst(t *testing.T) {
 		if !strings.Contains(msg, " — "+context) {
 			t.Errorf("error %q lacks the context %q", msg, context)
 		}
-		var be *camviz.BuildError
+		var be *camviz.GraphError
 		if !errors.As(err, &be) {
-			t.Errorf("error %q is no BuildError", msg)
+			t.Errorf("error %q is no GraphError", msg)
 		}
 		for _, wrap := range []string{"panicked", "compilation failed", "\n"} {
 			if strings.Contains(msg, wrap) {
@@ -91,6 +91,24 @@ func TestBuildErrorsUsefulPartFirst(t *testing.T) {
 		}
 		if _, err := ex.ExplainFloats(image, []int{1, 4, 4, 1}, camviz.ClassTarget(0)); err != nil {
 			t.Errorf("GradCAM at the suggested layer: %v", err)
+		}
+	})
+	t.Run("an op inside a tapped computation", func(t *testing.T) {
+		// ⌊scaled⌋ + 1 is tapped as a whole: the error names the tap the Floor computes.
+		fn := func(_ *model.Scope, images *graph.Node) *graph.Node {
+			scaled := camviz.Tap(graph.MulScalar(images, 3), "scaled")
+			shifted := camviz.Tap(graph.AddScalar(graph.Floor(scaled), 1), "shifted")
+			return graph.MatMul(graph.ReduceMean(shifted, 1, 2), graph.Const(images.Graph(), [][]float32{{1, -1}}))
+		}
+		ex, err := camviz.NewExplainer(testBackend, nil, fn, camviz.Config{Layers: []string{"scaled"}, Methods: gradcam})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ex.ExplainFloats(image, []int{1, 4, 4, 1}, camviz.ClassTarget(0))
+		check(t, err, `GoMLX op Floor (node #`, "while building the explanation graph for images [1 4 4 1]")
+		if !strings.Contains(err.Error(), `, computing "shifted"): GoMLX defines no gradient for it, so GradCAM cannot go from the score `+
+			`back to layer "scaled" through it; explain a layer after it (e.g. "shifted")`) {
+			t.Errorf("error %q does not name the tap the Floor computes", err)
 		}
 	})
 	t.Run("Config.TapOrigin names the node", func(t *testing.T) {

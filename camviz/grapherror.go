@@ -11,25 +11,26 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// BuildError is a failure while building a graph — a panic inside GoMLX, onnx-gomlx or
-// the model function, caught at camviz's boundary — with the useful part first:
+// GraphError is a failure while building or running a graph — a panic inside GoMLX,
+// onnx-gomlx or the model function, caught at camviz's boundary, or an error of the
+// backend — with the useful part first:
 //
 //	<Cause's first line> — <Context>
 //
 // for example `ONNX node "floor1" (op Floor, output "q"): GoMLX defines no gradient for
 // its op Floor, … — while building the explanation graph for images [1 3 8 8] (layers
 // [feat], methods [GradCAM])`. Cause is the panic's error (errors.As/Is reach it).
-type BuildError struct {
+type GraphError struct {
 	// Cause is what failed: the panic value as an error, or camviz's description of it
 	// (the node without a gradient, by its origin in the user's model).
 	Cause error
-	// Context says what camviz was building, e.g. "while building the explanation graph
+	// Context says what camviz was doing, e.g. "while building the explanation graph
 	// for images [1 3 8 8] (layers [feat], methods [GradCAM])".
 	Context string
 }
 
 // Error returns the first line of the cause's innermost message, then the context.
-func (e *BuildError) Error() string {
+func (e *GraphError) Error() string {
 	return firstLine(innermost(e.Cause).Error()) + " — " + e.Context
 }
 
@@ -48,7 +49,7 @@ func innermost(err error) error {
 }
 
 // Unwrap returns the cause.
-func (e *BuildError) Unwrap() error { return e.Cause }
+func (e *GraphError) Unwrap() error { return e.Cause }
 
 // panicError turns a recovered panic value into an error.
 func panicError(r any) error {
@@ -78,14 +79,14 @@ func firstLine(s string) string {
 // node diagnosis of package models). taps are the graph's taps (nil when the model
 // function itself failed).
 func (e *Explainer) buildFailure(r any, g *graph.Graph, dims []int, taps []TapInfo) error {
-	if be, ok := r.(*BuildError); ok {
+	if be, ok := r.(*GraphError); ok {
 		return be
 	}
 	cause := panicError(r)
 	if blocked := e.gradientBlocker(g, cause.Error(), taps); blocked != nil {
 		cause = blocked
 	}
-	return &BuildError{Cause: cause, Context: fmt.Sprintf("while building the explanation graph for images %v (layers %v, methods %v)",
+	return &GraphError{Cause: cause, Context: fmt.Sprintf("while building the explanation graph for images %v (layers %v, methods %v)",
 		dims, e.cfg.Layers, e.cfg.Methods)}
 }
 
