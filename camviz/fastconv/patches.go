@@ -55,6 +55,19 @@ func (p *plan) patchDot(o *ops, xc, kc compute.Value, kContract, batch []int) co
 	if sp.rows > 0 {
 		rows = sp.rows * sp.entries
 	}
+	if sp.perImage {
+		parts := p.perImageDot(o, sp, xp, kc, kContract)
+		if onPatchChunks != nil {
+			onPatchChunks(len(parts))
+		}
+		// Chunks are [1, rows, O_2.., N']: rows of one image, then the images.
+		var images []compute.Value
+		perImage := (p.outSize[0] + sp.rows - 1) / sp.rows
+		for i := 0; i+perImage <= len(parts); i += perImage {
+			images = append(images, o.concatenate(1, parts[i:i+perImage]...))
+		}
+		return o.concatenate(0, images...)
+	}
 	var kcSplit compute.Value // kc as [entries, K, N] or [entries, N, K], built once
 	var parts []compute.Value
 	for r := 0; r < p.outSize[0]; r += rows {

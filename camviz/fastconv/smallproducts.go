@@ -19,6 +19,10 @@ import (
 // 33-51 GFLOP/s per CPU-second, where the direct kernel runs [96,576]·[576,64]
 // at 82-87).
 //
+// At batch sizes where not even one output row of all the images fits, the
+// chunks hold rows of one image (up to SmallProductMaxImages images): ResNet-18
+// at batch 8, 9% less CPU and 8% less wall time on one core.
+//
 // The catch: the direct kernel splits work over the product's batch axis
 // only, so a chunk of a batch-1 convolution runs on one core (unless
 // SmallProductEntries splits it), where the packed kernel uses them all. On
@@ -67,6 +71,13 @@ func smallProductsOn() bool {
 // entry.
 var SmallProductEntries = 1
 
+// SmallProductMaxImages is the largest batch that SmallProducts cuts image by
+// image (when not even one output row of the whole batch fits under the
+// threshold): each image then costs its own Slice, Gathers and products, and
+// the kernel-gradient convolutions of training, whose "batch" is the input
+// channels, would otherwise become hundreds of small ops.
+var SmallProductMaxImages = 16
+
 // SmallProductMaxN is the most output channels (the product's N) for which
 // SmallProducts chunks a convolution.
 var SmallProductMaxN = 64
@@ -77,13 +88,14 @@ const smallProductMACs = 4 << 20
 
 // smallProductPlan is how patchDot cuts a product for the direct kernel: rows
 // output rows per batch entry, entries batch entries per chunk (rows 0: not
-// cut).
+// cut), and, when perImage, chunks of one image at a time.
 type smallProductPlan struct {
 	rows, entries int
 	k, n          int  // contracted size and output channels of the product
 	outerN        bool // the kernel is [N, K…] (contracted axes last), else [K…, N]
 	perRow        int  // product rows per output row (∏ O_2..O_S)
 	spatial       int  // S, the number of spatial axes
+	perImage      bool // chunks hold rows of one image (batch > 1), not of all
 }
 
 // smallProductPlan returns the plan for multiplying the patches of p with kc
@@ -124,7 +136,15 @@ func (p *plan) smallProductPlan(o *ops, kc compute.Value, kContract, batch []int
 	}
 	rows := (smallProductMACs - 1) / rowMACs
 	if rows < 1 {
-		return smallProductPlan{}
+		// Not one output row of the whole batch fits: cut per image when a row
+		// of one image does (batch > 1 without groups).
+		if p.n == 1 || p.n > SmallProductMaxImages || p.groups != 1 {
+			return smallProductPlan{}
+		}
+		if rows = (smallProductMACs - 1) / (rowMACs / int64(p.n)); rows < 1 {
+			return smallProductPlan{}
+		}
+		sp.perImage = true
 	}
 	sp.rows, sp.entries = int(min(rows, int64(p.outSize[0]))), 1
 	return sp
@@ -171,4 +191,32 @@ func (sp smallProductPlan) splitDot(o *ops, patches, kcSplit compute.Value) comp
 		return y
 	}
 	return o.reshape(y, append(slices.Clone(ps.Dimensions[:sp.spatial+1]), sp.n))
+}
+
+// perImageDot multiplies the patches of xp (patchOperand's output, batch axis
+// first, no groups) with kc image by image, in chunks of sp.rows output rows,
+// and returns [N, O_1..O_S, N'] (the chunks concatenated).
+func (p *plan) perImageDot(o *ops, sp smallProductPlan, xp, kc compute.Value, kContract []int) []compute.Value {
+	xs, err := o.f.Shape(xp)
+	if err != nil {
+		o.err = err
+		return nil
+	}
+	img := *p
+	img.n = 1
+	rank := len(xs.Dimensions)
+	var parts []compute.Value
+	for n := range p.n {
+		starts, limits, strides := make([]int, rank), slices.Clone(xs.Dimensions), make([]int, rank)
+		for i := range strides {
+			strides[i] = 1
+		}
+		starts[0], limits[0] = n, n+1
+		xn := o.slice(xp, starts, limits, strides)
+		for r := 0; r < p.outSize[0]; r += sp.rows {
+			patches := img.gatherRows(o, xn, r, min(r+sp.rows, p.outSize[0]))
+			parts = append(parts, o.dot(patches, iota(1+p.spatial, p.spatial+1), nil, kc, kContract, nil))
+		}
+	}
+	return parts
 }

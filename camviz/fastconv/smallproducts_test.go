@@ -11,8 +11,8 @@ import (
 )
 
 // TestSmallProducts lowers ResNet-18's stem and 3×3 @56 convolutions (batch
-// 1, whose chunks are multiplied as one and as two batch entries, and batch 2;
-// forward and both gradients) with SmallProducts on, which
+// 1, whose chunks are multiplied as one and as two batch entries; batch 2; and
+// batch 3, cut image by image; forward and both gradients) with SmallProducts on, which
 // cuts their products into chunks of a few output rows, and compares them with the same
 // lowering in one product (SmallProducts off; TestGradientsNamed and the
 // others compare that with the native op): chunking by output rows must not
@@ -24,7 +24,8 @@ func TestSmallProducts(t *testing.T) {
 	for _, tc := range []struct {
 		l     resnetLayer
 		batch int
-	}{{resnet18Forward[0].resnetLayer, 1}, {resnet18Forward[1].resnetLayer, 1}, {resnet18Forward[0].resnetLayer, 2}} {
+	}{{resnet18Forward[0].resnetLayer, 1}, {resnet18Forward[1].resnetLayer, 1}, {resnet18Forward[0].resnetLayer, 2},
+		{resnet18Forward[1].resnetLayer, 3}} { // 3×3 @56 at batch 3: cut image by image
 		l := tc.l
 		c := l.convCase(tc.batch)
 		outShape, _ := c.outShape()
@@ -73,11 +74,12 @@ func TestSmallProductPlan(t *testing.T) {
 		rows, entries int
 	}{
 		// Stem: 112·147·64 = 1053696 multiply-adds per output row.
-		{"stem7x7s2_224x3", 1, 2, true, 1, 2}, // 2 entries of 1 row (2 rows each would be 4214784 ≥ 4194304)
-		{"stem7x7s2_224x3", 1, 1, true, 3, 1}, // 1 entry: 3 rows = 3161088
-		{"stem7x7s2_224x3", 1, 4, true, 3, 1}, // 4 entries of a row do not fit: one entry of 3 rows
-		{"stem7x7s2_224x3", 2, 2, true, 1, 1}, // batch 2: 2107392 per row, one entry of 1 row
-		{"stem7x7s2_224x3", 8, 2, true, 0, 0}, // batch 8: 8429568 per row, not cut
+		{"stem7x7s2_224x3", 1, 2, true, 1, 2},  // 2 entries of 1 row (2 rows each would be 4214784 ≥ 4194304)
+		{"stem7x7s2_224x3", 1, 1, true, 3, 1},  // 1 entry: 3 rows = 3161088
+		{"stem7x7s2_224x3", 1, 4, true, 3, 1},  // 4 entries of a row do not fit: one entry of 3 rows
+		{"stem7x7s2_224x3", 2, 2, true, 1, 1},  // batch 2: 2107392 per row, one entry of 1 row
+		{"stem7x7s2_224x3", 8, 2, true, 3, 1},  // batch 8: 8429568 per row; per image, 3 rows
+		{"stem7x7s2_224x3", 17, 2, true, 0, 0}, // more images than SmallProductMaxImages: not cut
 		// 3×3 @56: 56·576·64 = 2064384 per row.
 		{"3x3_56x64", 1, 2, true, 1, 2},
 		{"3x3_28x128", 1, 2, true, 0, 0}, // N = 128 > SmallProductMaxN
@@ -102,6 +104,9 @@ func TestSmallProductPlan(t *testing.T) {
 		o := &ops{f: unwrapFn(f)}
 		kc := p.canonicalKernel(o, k)
 		sp := p.smallProductPlan(o, kc, iota(0, 3), nil, tc.procs)
+		if wantPerImage := tc.rows > 0 && tc.batch >= 4; sp.perImage != wantPerImage {
+			t.Errorf("%s batch %d: perImage = %v, want %v", tc.layer, tc.batch, sp.perImage, wantPerImage)
+		}
 		if sp.rows != tc.rows || sp.entries != tc.entries {
 			t.Errorf("%s batch %d, %d entries asked (SmallProducts on: %v): %d rows × %d entries, want %d × %d",
 				tc.layer, tc.batch, tc.procs, tc.on, sp.rows, sp.entries, tc.rows, tc.entries)
