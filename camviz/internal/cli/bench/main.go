@@ -43,6 +43,8 @@ type options struct {
 	Spec      models.Spec // the ResNet
 	Convs     []convShape
 	ScoreCAM  bool
+	// ScoreChunks are the chunk sizes of the Score-CAM chunk-size rows (-score-chunks); none skips them.
+	ScoreChunks []int
 	// Throughput is the number of images the end-to-end pipeline row explains (0 skips it).
 	Throughput int
 	Torch      bool
@@ -87,6 +89,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	batches := fs.String("batches", "1,8", "ResNet-18 batch sizes, comma separated")
 	size := fs.Int("size", 224, "ResNet-18 image size")
 	fs.BoolVar(&opts.ScoreCAM, "scorecam", true, "measure Score-CAM (batch 1)")
+	scoreChunks := fs.String("score-chunks", "", "Score-CAM per-pass time for these chunk sizes (comma separated, e.g. 1,2,4,8,15), interleaved; empty skips it")
 	fs.IntVar(&opts.Throughput, "throughput", opts.Throughput,
 		"images for the end-to-end row (decode PNG → resize → Grad-CAM → overlay → PNG, stages overlapped); 0 skips it")
 	fs.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
@@ -111,6 +114,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	var err error
 	if opts.Batches, err = parseBatches(*batches); err != nil {
 		return fail(stderr, err)
+	}
+	if *scoreChunks != "" {
+		if opts.ScoreChunks, err = parseBatches(*scoreChunks); err != nil {
+			return fail(stderr, fmt.Errorf("-score-chunks %q: want positive chunk sizes separated by commas, e.g. 1,2,4,8,15", *scoreChunks))
+		}
 	}
 	if *size < 32 {
 		return fail(stderr, fmt.Errorf("-size %d: ResNet-18 needs images of at least 32×32", *size))
