@@ -140,15 +140,6 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 		if b != 1 {
 			continue
 		}
-		if len(opts.ScoreChunks) > 0 {
-			rows, err := rb.scoreChunkRows(opts.ScoreChunks)
-			if err != nil {
-				return nil, err
-			}
-			rep.Rows = append(rep.Rows, rows...)
-			step("Score-CAM chunk sizes")
-			memRow("Score-CAM chunk sizes")
-		}
 		// Score-CAM: the default memory budget (the goal), then a small one.
 		for _, budget := range []int64{0, scoreCAMSmallBudget} {
 			sc, err := rb.scoreCAMRows(budget)
@@ -164,6 +155,15 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 				step(what)
 				memRow(what)
 			}
+		}
+		if len(opts.ScoreChunks) > 0 {
+			rows, err := rb.scoreChunkRows(opts.ScoreChunks)
+			if err != nil {
+				return nil, err
+			}
+			rep.Rows = append(rep.Rows, rows...)
+			step("Score-CAM chunk sizes")
+			memRow("Score-CAM chunk sizes")
 		}
 	}
 
