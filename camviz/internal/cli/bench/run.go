@@ -193,7 +193,7 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 
 	if pgc != nil {
 		sc, _ := rep.find("resnet/b1/scorecam")
-		rep.Rows = append(rep.Rows, pgcRows(pgc, sc.Value)...)
+		rep.Rows = append(rep.Rows, pgcRows(pgc, sc.Value, sc.CPU)...)
 	}
 	if torch != nil {
 		fwd, _ := rep.find("resnet/b1/forward")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"runtime"
 	"time"
 
 	"github.com/camviz/camviz/camviz"
@@ -200,9 +201,12 @@ func (b *resnetBench) throughputRows() ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	c0 := cpuTime()
 	pipe, written, err := explainPipeline(ex, b.last, sources, n, h, w)
 	cpu := cpuTime() - c0
+	runtime.ReadMemStats(&ms1)
 	if err != nil {
 		return nil, fmt.Errorf("throughput pipeline: %w", err)
 	}
@@ -214,7 +218,9 @@ func (b *resnetBench) throughputRows() ([]row, error) {
 	pipeRow.Value = float64(n) / pipe.Seconds()
 	pipeRow.CPU = ms(cpu) / float64(n)
 	pipeRow.Note = fmt.Sprintf("%.1f s for %d images, %.1f MB of PNG written; forward only: %.1f images/s (%.1f ms each, CPU %.1f ms)",
-		pipe.Seconds(), n, float64(written)/1e6, fwdRate, 1000/fwdRate, ms(fwdCPU)/float64(n))
+		pipe.Seconds(), n, float64(written)/1e6, fwdRate, 1000/fwdRate, ms(fwdCPU)/float64(n)) +
+		fmt.Sprintf("; %d garbage collections during the pipeline (%.1f MB allocated per image)",
+			ms1.NumGC-ms0.NumGC, float64(ms1.TotalAlloc-ms0.TotalAlloc)/1e6/float64(n))
 	ratioRow.Value = pipeRow.Value / fwdRate
 	ratioRow.Note = "forward-only rate measured on as many images, half before and half after the pipeline"
 	return []row{pipeRow, ratioRow}, nil

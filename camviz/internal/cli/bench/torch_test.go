@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -98,8 +99,11 @@ func TestPGCRows(t *testing.T) {
 	if m.Result.BatchSize != 16 || m.Result.WaitPolicy != "PASSIVE" || !(m.Result.Seconds > 0) {
 		t.Errorf("result %+v: want batch size 16 (the library's default), PASSIVE, a positive time", m.Result)
 	}
-	rows := pgcRows(m, 2*m.Result.Seconds)
+	rows := pgcRows(m, 2*m.Result.Seconds, 3000*m.Result.CPUSeconds)
 	if rows[1].Value != 2 || rows[1].Goal != goalScoreCAMvsPGC {
 		t.Errorf("ratio row %+v, want 2 against the 0.8× goal", rows[1])
+	}
+	if math.Abs(rows[2].Value-3) > 1e-9 {
+		t.Errorf("CPU ratio row %+v, want 3", rows[2])
 	}
 }
