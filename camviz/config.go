@@ -73,6 +73,12 @@ type Config struct {
 	// DefaultMaxCompiledGraphs (16); negative is an error. Without a bound every new
 	// image size kept its graph forever, and GoMLX refused the 33rd.
 	MaxCompiledGraphs int
+
+	// TapOrigin, when set, says where a tap comes from in the user's model, e.g.
+	// `ONNX node "conv1" (op Conv)` for the tap "conv1"; "" when it does not know. Errors
+	// about a node of the graph (an op without a gradient) name it by its origin first.
+	// models.Model.Config sets it for ONNX models.
+	TapOrigin func(tap string) string
 }
 
 // memoryBudget returns the budget in bytes.

@@ -118,70 +118,13 @@ func nmfHALS(x []float64, m, n, k int, scale float64) (w, h []float64) {
 	}
 	gram := make([]float64, k*k)
 	cross := make([]float64, max(m, n)*k)
+	// x as [m × n] and as its transpose; w as Wᵀ [k × m]; h as [k × n].
+	xv, xt := strided{x, n, 1}, strided{x, 1, n}
+	wt, hv := strided{w, 1, k}, strided{h, n, 1}
 	prev := math.Inf(1)
 	for it := 0; it < dffIterations; it++ {
-		// H ← rows updated one at a time: h_j += (Wᵀx − WᵀW·h)_j / (WᵀW)_jj, clipped at 0.
-		for a := 0; a < k; a++ {
-			for b := 0; b < k; b++ {
-				var s float64
-				for i := 0; i < m; i++ {
-					s += w[i*k+a] * w[i*k+b]
-				}
-				gram[a*k+b] = s
-			}
-		}
-		for j := 0; j < k; j++ {
-			for p := 0; p < n; p++ {
-				var s float64
-				for i := 0; i < m; i++ {
-					s += w[i*k+j] * x[i*n+p]
-				}
-				cross[j*n+p] = s
-			}
-		}
-		for j := 0; j < k; j++ {
-			if gram[j*k+j] == 0 {
-				continue
-			}
-			for p := 0; p < n; p++ {
-				g := cross[j*n+p]
-				for l := 0; l < k; l++ {
-					g -= gram[j*k+l] * h[l*n+p]
-				}
-				h[j*n+p] = max(h[j*n+p]+g/gram[j*k+j], 0)
-			}
-		}
-		// W ← columns likewise, with HHᵀ and xHᵀ.
-		for a := 0; a < k; a++ {
-			for b := 0; b < k; b++ {
-				var s float64
-				for p := 0; p < n; p++ {
-					s += h[a*n+p] * h[b*n+p]
-				}
-				gram[a*k+b] = s
-			}
-		}
-		for i := 0; i < m; i++ {
-			for j := 0; j < k; j++ {
-				var s float64
-				for p := 0; p < n; p++ {
-					s += x[i*n+p] * h[j*n+p]
-				}
-				cross[i*k+j] = s
-			}
-		}
-		for j := 0; j < k; j++ {
-			if gram[j*k+j] == 0 {
-				continue
-			}
-			for i := 0; i < m; i++ {
-				g := cross[i*k+j]
-				for l := 0; l < k; l++ {
-					g -= w[i*k+l] * gram[l*k+j]
-				}
-				w[i*k+j] = max(w[i*k+j]+g/gram[j*k+j], 0)
-			}
-		}
+		halsSweep(hv, wt, xv, k, m, n, gram, cross) // H, with X ≈ W·H
+		halsSweep(wt, hv, xt, k, n, m, gram, cross) // W, with Xᵀ ≈ Hᵀ·Wᵀ
 		if it%50 == 49 {
 			e := nmfError(x, w, h, m, n, k)
 			if prev-e <= dffTol*prev {
@@ -191,6 +134,61 @@ func nmfHALS(x []float64, m, n, k int, scale float64) (w, h []float64) {
 		}
 	}
 	return w, h
+}
+
+// strided is a matrix view of a slice: element (r, c) is data[r*rs + c*cs], so that a
+// row-major matrix and its transpose are views of the same values.
+type strided struct {
+	data   []float64
+	rs, cs int
+}
+
+// halsSweep is one sweep of hierarchical alternating least squares (Cichocki & Phan,
+// "Fast local algorithms for large scale nonnegative matrix and tensor factorizations",
+// IEICE 2009; scikit-learn's NMF solver 'cd') over the factor f [k × n] of
+// x ≈ gᵀ·f, with g [k × m] fixed and x [m × n]. With the Gram matrix G = g·gᵀ [k × k]
+// and C = g·x [k × n], each row j of f in turn becomes
+//
+//	f_j ← max(0, f_j + (C_j − Σ_l G_jl·f_l) / G_jj)
+//
+// the minimiser of ‖x − gᵀ·f‖²_F over row j, the other rows fixed, under f ≥ 0 (a row
+// with G_jj = 0 is left as it is). For X ≈ W·H the H step is g = Wᵀ, f = H on X; the W
+// step is the same on Xᵀ ≈ Hᵀ·Wᵀ, with g = H, f = Wᵀ. gram (k·k) and cross (k·n values)
+// are scratch space.
+func halsSweep(f, g, x strided, k, m, n int, gram, cross []float64) {
+	for a := 0; a < k; a++ {
+		for b := 0; b < k; b++ {
+			gram[a*k+b] = stridedDot(g.data, a*g.rs, g.data, b*g.rs, g.cs, g.cs, m)
+		}
+	}
+	for j := 0; j < k; j++ {
+		for p := 0; p < n; p++ {
+			cross[j*n+p] = stridedDot(g.data, j*g.rs, x.data, p*x.cs, g.cs, x.rs, m)
+		}
+	}
+	for j := 0; j < k; j++ {
+		if gram[j*k+j] == 0 {
+			continue
+		}
+		for p := 0; p < n; p++ {
+			v := cross[j*n+p] // minus Σ_l G_jl·f_lp, subtracted term by term
+			for l, fl := 0, p*f.cs; l < k; l, fl = l+1, fl+f.rs {
+				v -= gram[j*k+l] * f.data[fl]
+			}
+			at := j*f.rs + p*f.cs
+			f.data[at] = max(f.data[at]+v/gram[j*k+j], 0)
+		}
+	}
+}
+
+// stridedDot is Σ_{i<n} a[ai + i·as]·b[bi + i·bs], summed in order of i (running
+// offsets keep it as fast as a loop over contiguous rows).
+func stridedDot(a []float64, ai int, b []float64, bi, as, bs, n int) float64 {
+	var s float64
+	for i := 0; i < n; i, ai, bi = i+1, ai+as, bi+bs {
+		s += a[ai] * b[bi]
+	}
+	return s
 }
 
 // nmfError returns ‖x − w·h‖²_F.

@@ -117,7 +117,7 @@ func (e *Explainer) Explain(images *tensors.Tensor, target Target) (*Result, err
 		outputs, err = ex.exec.Exec(images, tensors.FromFlatDataAndDimensions(classes, batch))
 		return err
 	}); err != nil {
-		return nil, fmt.Errorf("camviz: running the explanation graph for images %v: %w", dims, err)
+		return nil, &GraphError{Cause: err, Context: fmt.Sprintf("while running the explanation graph for images %v", dims)}
 	}
 	return newResult(e.cfg, dims, layout, outputs)
 }
@@ -162,7 +162,7 @@ func (e *Explainer) compile(imagesShape shapes.Shape, target Target) (entry *cac
 		return nil, nil, layout.err
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("camviz: building the explanation graph for images %v: %w", dims, err)
+		return nil, nil, &GraphError{Cause: err, Context: fmt.Sprintf("while compiling the explanation graph for images %v", dims)}
 	}
 	if layout == nil {
 		return nil, nil, fmt.Errorf("camviz: internal error: no graph was built for images %v", dims)
@@ -191,7 +191,14 @@ func (e *Explainer) Taps(inputDims ...int) ([]TapInfo, error) {
 // ListTaps builds modelFn for the given input dimensions and lists its taps in graph order.
 func ListTaps(backend compute.Backend, store *model.Store, modelFn ModelFn, inputDims ...int) ([]TapInfo, error) {
 	var taps []TapInfo
+	var failed error
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images *graph.Node) *graph.Node {
+		defer func() {
+			if r := recover(); r != nil {
+				failed = &GraphError{Cause: panicError(r), Context: fmt.Sprintf("while building the model for input %v", inputDims)}
+				panic(failed)
+			}
+		}()
 		logits := modelFn(scope, images)
 		taps = collectTaps(images.Graph(), graph.AliasScopeSeparator)
 		return logits
@@ -204,9 +211,24 @@ func ListTaps(backend compute.Backend, store *model.Store, modelFn ModelFn, inpu
 		_, err := exec.Compile(shapes.Make(dtypes.Float32, inputDims...))
 		return err
 	}); err != nil {
+		if failed != nil {
+			return nil, failed
+		}
 		return nil, fmt.Errorf("camviz: building the model for input %v: %w", inputDims, err)
 	}
 	return taps, nil
+}
+
+// buildGraphCatching is buildGraph with a panic inside it (GoMLX, onnx-gomlx, the model
+// function) turned into a [GraphError] that names what failed first (see buildFailure).
+func (e *Explainer) buildGraphCatching(scope *model.Scope, images, classes *graph.Node, target Target,
+	layout *outputLayout) (outs []*graph.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			outs, err = nil, e.buildFailure(r, images.Graph(), images.Shape().Dimensions, layout.taps)
+		}
+	}()
+	return e.buildGraph(scope, images, classes, target, layout)
 }
 
 // newExec makes the (not yet compiled) executor of the explanation graph for target.
@@ -215,7 +237,7 @@ func (e *Explainer) newExec(target Target) (*explainExec, error) {
 	exec, err := model.NewExec(e.backend, e.store, func(scope *model.Scope, inputs []*graph.Node) []*graph.Node {
 		layout := &outputLayout{}
 		ex.setLayout(inputs[0].Shape(), layout)
-		outs, err := e.buildGraph(scope, inputs[0], inputs[1], target, layout)
+		outs, err := e.buildGraphCatching(scope, inputs[0], inputs[1], target, layout)
 		if err != nil {
 			layout.err = err
 			panic(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/models"
+	"github.com/camviz/camviz/internal/testenv"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -60,12 +61,8 @@ func TestChunkedPeakRSS(t *testing.T) {
 	if raceEnabled {
 		t.Skip("peak RSS is not measured under the race detector (its shadow memory is 5-10x the program's); the plain go test run checks it")
 	}
-	if _, err := os.Stat("/proc/self/status"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no /proc/self/status to read VmHWM from: %v", err)
-		}
-		t.Skip("no /proc/self/status (VmHWM is Linux's); the peak-RSS test runs on Linux")
-	}
+	_, err := os.Stat("/proc/self/status")
+	testenv.Need(t, err, "Linux (the peak RSS is /proc/self/status's VmHWM)")
 	for _, c := range []struct {
 		method, layer string
 		batch         int

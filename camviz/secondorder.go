@@ -22,8 +22,10 @@ import (
 //
 //	Sᵀv = windowSum(v ⊙ S(operand, 1))
 //
-// which holds when windows do not overlap (stride ≥ window, the usual max pooling); S is
-// piecewise constant in operand, so that gradient is 0 (as for ReLU's mask).
+// which holds when windows do not overlap (stride ≥ window, the usual max pooling); with
+// overlapping windows gatherAtWindowMax reads v at each window's maximum directly
+// (secondorder_overlap.go). S is piecewise constant in operand, so that gradient is 0
+// (as for ReLU's mask).
 func init() {
 	if _, ok := graph.VJPRegistration[graph.NodeTypeSelectAndScatterMax]; !ok {
 		graph.VJPRegistration[graph.NodeTypeSelectAndScatterMax] = selectAndScatterMaxVJP
@@ -44,8 +46,11 @@ func selectAndScatterMaxVJP(node *graph.Node, v []*graph.Node, _ shapes.Shape) [
 	}
 	for i := range window {
 		if strides[i] < window[i] {
-			panic(fmt.Errorf("camviz: second derivative of max pooling with overlapping windows (window %v, strides %v) "+
-				"is not supported", window, strides))
+			// Overlapping windows (3×3 stride 2, as in SqueezeNet and ResNet's stem): a
+			// position can be several windows' maximum, so the mask trick below would
+			// add their cotangents; read each window's own maximum instead.
+			gs := gatherAtWindowMax(graph.StopGradient(operand), v[0], window, strides, paddings, source.Shape().Dimensions)
+			return []*graph.Node{graph.ZerosLike(operand), gs}
 		}
 	}
 	mask := node.CloneWithInputs(graph.StopGradient(operand), graph.OnesLike(source))

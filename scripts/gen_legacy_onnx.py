@@ -266,6 +266,12 @@ def evaluate(model, inputs, want):
             mode = a.get("mode", b"nearest").decode()
             assert a.get("coordinate_transformation_mode", b"").decode() == "asymmetric"
             out = upsample(ins[0], list(ins[2]), mode)
+        elif op == "Cast":
+            # Float casts are the identity in this float64 evaluation (a float16 graph is
+            # evaluated in float64 from its exact float16 weights and inputs: the function
+            # the model computes, without float16 rounding of the intermediates).
+            assert a["to"] in (TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE)
+            out = ins[0]
         elif op in ("Dropout", "Identity"):
             out = ins[0]
             if len(n.output) > 1 and n.output[1]:
@@ -297,20 +303,24 @@ def init(name, a):
 
 
 def save(name, nodes, inits, opset, outputs, score, hw=(8, 8), ml=False, check=True, props=None, doc="",
-         ref=True, raw_outputs=None):
-    g = helper.make_graph(nodes, name, [vi("image", [1, 3, hw[0], hw[1]])],
-                          raw_outputs if raw_outputs is not None else outputs, inits)
+         ref=True, raw_outputs=None, elem=TensorProto.FLOAT, ir=None, weights_as_inputs=False):
+    inputs = [vi("image", [1, 3, hw[0], hw[1]], elem)]
+    if weights_as_inputs:  # ir_version 3 style: every initializer is also a graph input
+        inputs += [helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in inits]
+    g = helper.make_graph(nodes, name, inputs, raw_outputs if raw_outputs is not None else outputs, inits)
     imports = [helper.make_opsetid("", opset)]
     if ml:
         imports.append(helper.make_opsetid("ai.onnx.ml", 1))
     m = helper.make_model(g, opset_imports=imports, producer_name="camviz gen_legacy_onnx.py", doc_string=doc)
-    m.ir_version = 4 if opset < 9 else 6
+    m.ir_version = ir or (4 if opset < 9 else 6)
     for k, val in (props or {}).items():
         e = m.metadata_props.add()
         e.key, e.value = k, val
     if check:
         onnx.checker.check_model(m)
     x = (rng.standard_normal((1, 3) + tuple(hw))).astype(np.float32)
+    if elem == TensorProto.FLOAT16:
+        x = x.astype(np.float16).astype(np.float32)  # the float16 picture, fed as float32
     onnx.save(m, os.path.join(OUT, name + ".onnx"))
     np.save(os.path.join(OUT, name + ".input.npy"), x)
     if ref:
@@ -561,6 +571,38 @@ def main():
     ]
     inits = [init("s3", np.array([1, 1, 3, 3], np.float32)), init("s15", np.array([1, 1, 1.5, 1.5], np.float32))]
     save("upsample_nearest_x3_opset9", nodes, inits, 9, [vi("scores", [1, None])], "scores", hw=(3, 2))
+
+    # 17. A float16 model in the old Caffe2 → ONNX style (ir_version 3, opset 7, like
+    #     WinML's SqueezeNet_fp16.onnx): a float16 image input; float16 weights stored both
+    #     as raw_data and as int32_data, listed also as graph inputs; a weight with
+    #     subnormal, negative-zero and large (65504) float16 values; a float16 Constant;
+    #     Cast(to=FLOAT16); Dropout with a mask; Conv1x1 → Relu → GlobalAveragePool →
+    #     Softmax head. camviz computes it in float32 (legalize_float16.go).
+    f16 = lambda a: a.astype(np.float16)
+    c1w = f16(w(4, 3, 3, 3))
+    c1w[0, 0, 0, :3] = np.array([6e-8, -3e-5, -0.0], np.float16)  # subnormals and -0
+    c2w = f16(w(5, 4, 1, 1))
+    c2w[0, 0, 0, 0] = np.float16(65504) / np.float16(8192)  # 7.996: the largest float16 scaled by 2^-13
+    c1b = numpy_helper.from_array(f16(w(4)), "c1.b")
+    c1b_int32 = onnx.TensorProto(name="c1.b", data_type=TensorProto.FLOAT16, dims=[4])
+    c1b_int32.int32_data.extend(int(b) for b in f16(numpy_helper.to_array(c1b)).view(np.uint16))
+    nodes = [
+        helper.make_node("Conv", ["image", "c1.w", "c1.b"], ["c1"], name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("Constant", [], ["half"], name="half",
+                         value=numpy_helper.from_array(np.array([1.5], np.float16), "half")),
+        helper.make_node("Mul", ["r1", "half"], ["m1"], name="scale"),
+        helper.make_node("Cast", ["m1"], ["m1h"], name="cast_fp16", to=TensorProto.FLOAT16),
+        helper.make_node("Dropout", ["m1h"], ["d1", "d1_mask"], name="dropout", ratio=0.5),
+        helper.make_node("Conv", ["d1", "c2.w", "c2.b"], ["c2"], name="conv10", kernel_shape=[1, 1]),
+        helper.make_node("Relu", ["c2"], ["r2"], name="relu10"),
+        helper.make_node("GlobalAveragePool", ["r2"], ["pool10"], name="pool10"),
+        helper.make_node("Softmax", ["pool10"], ["softmaxout"], name="softmax"),
+        helper.make_node("Flatten", ["pool10"], ["pool10_flat"], name="reference_only"),
+    ]
+    inits = [init("c1.w", c1w), c1b_int32, init("c2.w", c2w), init("c2.b", f16(w(5)))]
+    save("float16_caffe2_opset7", nodes, inits, 7, [vi("softmaxout", [1, 5, 1, 1], TensorProto.FLOAT16)], "pool10_flat",
+         elem=TensorProto.FLOAT16, ir=3, weights_as_inputs=True)
 
 
 if __name__ == "__main__":

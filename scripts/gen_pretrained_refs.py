@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-"""References for testdata/pretrained/mnist-8: the ONNX model zoo's pretrained MNIST
+"""References for the real pretrained models of testdata/pretrained: mnist-8 and
+squeezenet1.1-fp16 (see squeezenet() below for the latter).
+
+testdata/pretrained/mnist-8: the ONNX model zoo's pretrained MNIST
 classifier (CNTK 2.5.1 export, opset 8: Conv with auto_pad SAME_UPPER, MaxPool, a
 Reshape of a weight, MatMul), shipped unmodified as mnist.onnx.
 
 Run with Debian's python3 (python3-onnx, python3-numpy, python3-torch, python3-opencv):
 
-    /usr/bin/python3 scripts/gen_pretrained_refs.py
+    /usr/bin/python3 scripts/gen_pretrained_refs.py [mnist8] [squeezenet]
 
-It renders the digits 7 and 3 (OpenCV's Hershey simplex font, white on black, 28×28,
+(no argument: both). For mnist-8 it renders the digits 7 and 3 (OpenCV's Hershey simplex font, white on black, 28×28,
 pixel values in [0, 1] as the model card of onnx/models says) and writes, per digit D:
 
   digitD.npy                 float32 [1, 1, 28, 28], the input
@@ -27,6 +30,7 @@ the latter, with pytorch-grad-cam's formulas (v1.5.5):
   XGradCAM: α_k = Σ_ij (∂y_c/∂A_kij · A_kij) / (Σ_ij A_kij + 1e-7),  raw = Σ_k α_k A_k
 """
 import os
+import sys
 
 import cv2
 import numpy as np
@@ -37,10 +41,11 @@ from onnx import numpy_helper
 
 from gen_legacy_onnx import evaluate
 
-DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "pretrained", "mnist-8")
+PRETRAINED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "pretrained")
+DIR = os.path.join(PRETRAINED, "mnist-8")
 
 
-def main():
+def mnist8():
     model = onnx.load(os.path.join(DIR, "mnist.onnx"))
     W = {t.name: torch.tensor(numpy_helper.to_array(t).astype(np.float64)) for t in model.graph.initializer}
     for digit in "73":
@@ -71,6 +76,15 @@ def main():
             np.save(os.path.join(DIR, f"digit{digit}_{name}_raw.npy"), mp.numpy())
         np.save(os.path.join(DIR, f"digit{digit}_GradCAM_weights.npy"), alpha.numpy())
         print(f"digit {digit}: class {c}, logits {np.round(ref[0], 2)}")
+
+
+from gen_pretrained_squeezenet import squeezenet  # noqa: E402  (after the shared helpers above)
+
+
+def main():
+    which = sys.argv[1:] or ["mnist8", "squeezenet"]
+    for name in which:
+        {"mnist8": mnist8, "squeezenet": squeezenet}[name]()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/camviz/camviz/internal/testenv"
 )
 
 // Well-known ImageNet-1k indices (the ILSVRC-2012 class order used by every torchvision
@@ -33,13 +35,10 @@ func TestImageNet1kKnownIndices(t *testing.T) {
 
 // The bundled file equals torchvision's list, when Debian's python3-torchvision is there.
 func TestImageNet1kEqualsTorchvision(t *testing.T) {
-	py := "/usr/bin/python3"
-	out, err := exec.Command(py, "-c", "import torchvision.models._meta as m; print('\\n'.join(m._IMAGENET_CATEGORIES))").Output()
+	testenv.NeedPython(t, "apt-get install -y python3-torchvision", "torchvision")
+	out, err := exec.Command(testenv.Python, "-c", "import torchvision.models._meta as m; print('\\n'.join(m._IMAGENET_CATEGORIES))").Output()
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s cannot import torchvision (%v): CI must install python3-torchvision", py, err)
-		}
-		t.Skip("needs Debian's torchvision: apt-get install -y python3-torchvision")
+		t.Fatalf("reading torchvision's _IMAGENET_CATEGORIES: %v", err)
 	}
 	want := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if !slices.Equal(ImageNet1k(), want) {

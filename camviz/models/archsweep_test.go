@@ -1,8 +1,6 @@
 package models
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,21 +8,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/npy"
+	"github.com/camviz/camviz/internal/testenv"
 )
 
 // sweepScript generates the architecture sweep (see its doc string).
 const sweepScript = "../../scripts/gen_arch_sweep.py"
-
-// sweepPython is Debian's Python, the one with python3-torch (pyenv's python3 on PATH has
-// no torch).
-const sweepPython = "/usr/bin/python3"
 
 // sweepAptHint is what to install when the generator cannot run.
 const sweepAptHint = "apt-get install -y python3-torch python3-torchvision python3-onnx"
@@ -56,85 +50,49 @@ func readSweepMeta(t *testing.T, dir string) sweepArch {
 	return meta
 }
 
-var sweepCache struct {
-	once sync.Once
-	dir  string
-	err  error
-	skip string
-}
+// sweep is the generated architecture sweep: sweep.Dir(t) generates it on first use into
+// $CAMVIZ_CACHE/arch-sweep/<hash of the script> (default: the user cache folder's
+// camviz/), resuming an interrupted generation; a new script version regenerates into a
+// new folder, and nothing is committed. Without Debian's torch the test skips with one
+// line naming the apt packages, unless CI=true, where it fails.
+var sweep = &testenv.Generated{Install: sweepAptHint, Gen: generateSweep}
 
-// archSweepDir returns the folder holding the generated sweep, generating it on first use
-// into $CAMVIZ_CACHE/arch-sweep/<hash of the script> (default: the user cache folder's
-// camviz/), resuming an interrupted generation. A new script version regenerates into a
-// new folder; nothing is committed.
-// Without Debian's torch the test skips with one line naming the apt packages, unless
-// CI=true, where it fails.
-func archSweepDir(t *testing.T) string {
-	t.Helper()
-	sweepCache.once.Do(func() { sweepCache.dir, sweepCache.skip, sweepCache.err = generateSweep() })
-	if sweepCache.skip != "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("architecture sweep: %s (CI=true: install it: %s)", sweepCache.skip, sweepAptHint)
-		}
-		t.Skipf("architecture sweep needs Debian's torch: %s (%s)", sweepAptHint, sweepCache.skip)
-	}
-	if sweepCache.err != nil {
-		t.Fatal(sweepCache.err)
-	}
-	return sweepCache.dir
-}
-
-func generateSweep() (dir, skip string, err error) {
-	script, err := os.ReadFile(sweepScript)
+// generateSweep returns the sweep's folder; missing is set (and dir empty) when it has to
+// be generated and Debian's torch, torchvision or onnx cannot be imported.
+func generateSweep() (dir string, missing, err error) {
+	dir, err = testenv.ScriptCacheDir("arch-sweep", sweepScript)
 	if err != nil {
-		return "", "", err
+		return "", nil, fmt.Errorf("architecture sweep: %w", err)
 	}
-	sum := sha256.Sum256(script)
-	base := os.Getenv("CAMVIZ_CACHE")
-	if base == "" {
-		if base, err = os.UserCacheDir(); err != nil {
-			return "", "", fmt.Errorf("architecture sweep: no cache folder (set $CAMVIZ_CACHE): %w", err)
-		}
-		base = filepath.Join(base, "camviz")
-	}
-	dir = filepath.Join(base, "arch-sweep", hex.EncodeToString(sum[:8]))
 	if _, err := os.Stat(filepath.Join(dir, "sweep.json")); err == nil {
-		return dir, "", nil
+		return dir, nil, nil
 	}
-	if out, err := exec.Command(sweepPython, "-c", "import torch, torchvision, onnx").CombinedOutput(); err != nil {
-		return "", fmt.Sprintf("%s cannot import torch, torchvision, onnx: %s", sweepPython, lastLine(string(out), err)), nil
+	if missing := testenv.PythonImports("torch", "torchvision", "onnx"); missing != nil {
+		return "", missing, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", err
+		return "", nil, err
 	}
 	// One generator at a time per folder (go test runs packages, and users run tests, in
 	// parallel); --resume keeps what an interrupted run (a test timeout) already exported,
 	// and sweep.json, written last, marks the sweep complete.
 	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
-		return "", "", err
+		return "", nil, err
 	}
 	defer lock.Close()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", "", fmt.Errorf("architecture sweep: locking %s: %w", dir, err)
+		return "", nil, fmt.Errorf("architecture sweep: locking %s: %w", dir, err)
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
 	if _, err := os.Stat(filepath.Join(dir, "sweep.json")); err == nil {
-		return dir, "", nil // another process generated it meanwhile
+		return dir, nil, nil // another process generated it meanwhile
 	}
-	out, err := exec.Command(sweepPython, sweepScript, "--out", dir, "--resume").CombinedOutput()
+	out, err := exec.Command(testenv.Python, sweepScript, "--out", dir, "--resume").CombinedOutput()
 	if err != nil {
-		return "", "", fmt.Errorf("architecture sweep: %s %s --out %s --resume failed: %w\n%s", sweepPython, sweepScript, dir, err, out)
+		return "", nil, fmt.Errorf("architecture sweep: %s %s --out %s --resume failed: %w\n%s", testenv.Python, sweepScript, dir, err, out)
 	}
-	return dir, "", nil
-}
-
-func lastLine(s string, err error) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	if l := lines[len(lines)-1]; l != "" {
-		return l
-	}
-	return err.Error()
+	return dir, nil, nil
 }
 
 func readSweepNpy(t *testing.T, dir, name string) *npy.Array {
@@ -162,7 +120,7 @@ type sweepRow struct {
 // (references in float64). Token and channels-last layers are mapped by the inferred
 // layout. It logs a table: loads / matches / max errors / time.
 func TestArchSweep(t *testing.T) {
-	dir := archSweepDir(t)
+	dir := sweep.Dir(t)
 	var metas []sweepArch
 	data, err := os.ReadFile(filepath.Join(dir, "sweep.json"))
 	if err != nil {

@@ -1,13 +1,10 @@
 package models
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/gomlx/compute-onnx/support/protos"
-	"google.golang.org/protobuf/proto"
+	"github.com/camviz/camviz/camviz/internal/onnxtest"
 )
 
 func TestDefaultLayerZoo(t *testing.T) {
@@ -59,11 +56,7 @@ func TestDefaultLayerModelA(t *testing.T) {
 // in execution order) would pick the auxiliary map; the default layer is the pooling's
 // input.
 func TestDefaultLayerSkipsSpatialTensorAfterPooling(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "aux.onnx")
-	if err := os.WriteFile(path, auxHeadONNX(t), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	m, err := LoadONNX(path)
+	m, err := LoadONNX(onnxtest.Write(t, "aux.onnx", auxHeadONNX(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,52 +98,10 @@ func TestDefaultLayerSkipsSpatialTensorAfterPooling(t *testing.T) {
 // second graph output.
 func auxHeadONNX(t *testing.T) []byte {
 	t.Helper()
-	tensor := func(name string, dims ...int64) *protos.TensorProto {
-		n := int64(1)
-		for _, d := range dims {
-			n *= d
-		}
-		data := make([]float32, n)
-		for i := range data {
-			data[i] = float32((i*7)%11-5) / 10
-		}
-		return &protos.TensorProto{Name: name, Dims: dims, DataType: int32(protos.TensorProto_FLOAT), FloatData: data}
-	}
-	ints := func(name string, v ...int64) *protos.AttributeProto {
-		return &protos.AttributeProto{Name: name, Type: protos.AttributeProto_INTS, Ints: v}
-	}
-	info := func(name string, dims ...int64) *protos.ValueInfoProto {
-		var ds []*protos.TensorShapeProto_Dimension
-		for _, d := range dims {
-			ds = append(ds, &protos.TensorShapeProto_Dimension{Value: &protos.TensorShapeProto_Dimension_DimValue{DimValue: d}})
-		}
-		return &protos.ValueInfoProto{Name: name, Type: &protos.TypeProto{Value: &protos.TypeProto_TensorType{
-			TensorType: &protos.TypeProto_Tensor{ElemType: int32(protos.TensorProto_FLOAT), Shape: &protos.TensorShapeProto{Dim: ds}}}}}
-	}
-	node := func(op string, in []string, out string, attrs ...*protos.AttributeProto) *protos.NodeProto {
-		return &protos.NodeProto{Name: op + "_" + out, OpType: op, Input: in, Output: []string{out}, Attribute: attrs}
-	}
-	g := &protos.GraphProto{
-		Name: "aux_head",
-		Node: []*protos.NodeProto{
-			node("Conv", []string{"input", "w1", "b1"}, "feat", ints("kernel_shape", 3, 3), ints("pads", 1, 1, 1, 1)),
-			node("Relu", []string{"feat"}, "feat_relu"),
-			node("GlobalAveragePool", []string{"feat_relu"}, "pooled"),
-			node("Flatten", []string{"pooled"}, "flat"),
-			node("Gemm", []string{"flat", "w2", "b2"}, "logits",
-				&protos.AttributeProto{Name: "transB", Type: protos.AttributeProto_INT, I: 1}),
-			node("Conv", []string{"feat_relu", "w3"}, "aux", ints("kernel_shape", 1, 1)),
-			node("Relu", []string{"aux"}, "aux_relu"),
-		},
-		Initializer: []*protos.TensorProto{tensor("w1", 4, 3, 3, 3), tensor("b1", 4), tensor("w2", 5, 4), tensor("b2", 5),
-			tensor("w3", 2, 4, 1, 1)},
-		Input:  []*protos.ValueInfoProto{info("input", 1, 3, 8, 8)},
-		Output: []*protos.ValueInfoProto{info("logits", 1, 5), info("aux_relu", 1, 2, 8, 8)},
-	}
-	mp := &protos.ModelProto{IrVersion: 8, OpsetImport: []*protos.OperatorSetIdProto{{Domain: "", Version: 17}}, Graph: g}
-	data, err := proto.Marshal(mp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	g := onnxtest.ConvHead("aux_head", "feat_relu", nil,
+		onnxtest.Node("Conv", []string{"feat_relu", "w3"}, "aux", onnxtest.Ints("kernel_shape", 1, 1)),
+		onnxtest.Node("Relu", []string{"aux"}, "aux_relu"))
+	g.Initializer = append(g.Initializer, onnxtest.Floats("w3", 2, 4, 1, 1))
+	g.Output = append(g.Output, onnxtest.Info("aux_relu", 1, 2, 8, 8))
+	return onnxtest.Marshal(t, g)
 }

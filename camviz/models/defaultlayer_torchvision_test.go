@@ -1,37 +1,25 @@
 package models
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/camviz/camviz/internal/testenv"
 )
 
 // torchvisionONNX exports the named torchvision architectures with
 // testdata/torchvision_default_layer.py into a cache folder ($CAMVIZ_CACHE, else the
 // user's cache dir's camviz/, then torchvision-default-layer/<hash of the script>), once:
-// later runs reuse the files. It
-// skips (fails under CI=true) when Debian's torch or torchvision are missing.
+// later runs reuse the files. When it has to export, it skips (fails under CI=true)
+// without Debian's torch and torchvision (testenv.NeedPython).
 func torchvisionONNX(t *testing.T, names ...string) string {
 	t.Helper()
-	script, err := os.ReadFile("testdata/torchvision_default_layer.py")
+	dir, err := testenv.ScriptCacheDir("torchvision-default-layer", "testdata/torchvision_default_layer.py")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(script)
-	base := os.Getenv("CAMVIZ_CACHE")
-	if base == "" {
-		if base, err = os.UserCacheDir(); err != nil {
-			base = os.TempDir()
-		}
-		base = filepath.Join(base, "camviz")
-	}
-	dir := filepath.Join(base, "torchvision-default-layer", hex.EncodeToString(sum[:6]))
 	var missing []string
 	for _, n := range names {
 		if _, err := os.Stat(filepath.Join(dir, n+".onnx")); err != nil {
@@ -41,6 +29,7 @@ func torchvisionONNX(t *testing.T, names ...string) string {
 	if len(missing) == 0 {
 		return dir
 	}
+	testenv.NeedPython(t, "apt-get install -y python3-torch python3-torchvision", "torch", "torchvision")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -49,12 +38,8 @@ func torchvisionONNX(t *testing.T, names ...string) string {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(tmp)
-	out, err := exec.Command("/usr/bin/python3", append([]string{"testdata/torchvision_default_layer.py", tmp}, missing...)...).CombinedOutput()
+	out, err := exec.Command(testenv.Python, append([]string{"testdata/torchvision_default_layer.py", tmp}, missing...)...).CombinedOutput()
 	if err != nil {
-		absent := strings.Contains(string(out), "ModuleNotFoundError") || errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist)
-		if absent && os.Getenv("CI") != "true" {
-			t.Skip("needs Debian's torch and torchvision: apt-get install -y python3-torch python3-torchvision")
-		}
 		t.Fatalf("exporting %v: %v\n%s", missing, err, out)
 	}
 	for _, n := range missing { // rename into place only when complete
@@ -115,7 +100,7 @@ func TestDefaultLayerTorchvision(t *testing.T) {
 // output "target": for the CNNs and for the ViT (blocks[-1].norm1, a token layer) the
 // default is that tensor.
 func TestDefaultLayerArchSweep(t *testing.T) {
-	dir := archSweepDir(t)
+	dir := sweep.Dir(t)
 	backend := newTestBackend(t)
 	for _, arch := range []string{"resnet50", "densenet121", "mobilenet_v2", "mobilenet_v3_large", "efficientnet_b0",
 		"convnext_tiny", "regnet_y_400mf", "googlenet", "inception_v3", "shufflenet_v2_x1_0", "mnasnet1_0", "vgg11_bn", "vit"} {

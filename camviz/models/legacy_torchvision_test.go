@@ -1,8 +1,6 @@
 package models
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -10,75 +8,45 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/internal/testenv"
 )
 
 // legacyTVScript exports torchvision classifiers at opsets 7 and 9 (see its doc string).
 const legacyTVScript = "../../scripts/gen_legacy_torchvision.py"
 
-var legacyTVCache struct {
-	once      sync.Once
-	dir, skip string
-	err       error
-}
+// legacyTV is the generated legacy-opset exports: legacyTV.Dir(t) generates them on first
+// use into $CAMVIZ_CACHE/legacy-torchvision/<hash of the script> (default: the user cache
+// folder's camviz/), as the architecture sweep does; without Debian's torch the test
+// skips (fails under CI=true) with the apt command.
+var legacyTV = &testenv.Generated{Install: sweepAptHint, Gen: generateLegacyTV}
 
-// legacyTVDir returns the folder of the generated legacy-opset exports, generating it on
-// first use into $CAMVIZ_CACHE/legacy-torchvision/<hash of the script> (default: the user
-// cache folder's camviz/), as the architecture sweep does.
-func legacyTVDir(t *testing.T) string {
-	t.Helper()
-	legacyTVCache.once.Do(func() {
-		c := &legacyTVCache
-		script, err := os.ReadFile(legacyTVScript)
-		if err != nil {
-			c.err = err
-			return
-		}
-		sum := sha256.Sum256(script)
-		base := os.Getenv("CAMVIZ_CACHE")
-		if base == "" {
-			if base, err = os.UserCacheDir(); err != nil {
-				c.err = fmt.Errorf("no cache folder (set $CAMVIZ_CACHE): %w", err)
-				return
-			}
-			base = filepath.Join(base, "camviz")
-		}
-		dir := filepath.Join(base, "legacy-torchvision", hex.EncodeToString(sum[:8]))
-		if _, err := os.Stat(filepath.Join(dir, "legacy.json")); err == nil {
-			c.dir = dir
-			return
-		}
-		if out, err := exec.Command(sweepPython, "-c", "import torch, torchvision, onnx").CombinedOutput(); err != nil {
-			c.skip = fmt.Sprintf("%s cannot import torch, torchvision, onnx: %s", sweepPython, lastLine(string(out), err))
-			return
-		}
-		tmp := fmt.Sprintf("%s.tmp%d", dir, os.Getpid())
-		defer os.RemoveAll(tmp)
-		if out, err := exec.Command(sweepPython, legacyTVScript, "--out", tmp).CombinedOutput(); err != nil {
-			c.err = fmt.Errorf("%s %s failed: %w\n%s", sweepPython, legacyTVScript, err, out)
-			return
-		}
-		if err := os.Rename(tmp, dir); err != nil {
-			if _, statErr := os.Stat(filepath.Join(dir, "legacy.json")); statErr != nil {
-				c.err = err
-				return
-			}
-		}
-		c.dir = dir
-	})
-	c := &legacyTVCache
-	switch {
-	case c.err != nil:
-		t.Fatal(c.err)
-	case c.skip != "" && os.Getenv("CI") == "true":
-		t.Fatalf("legacy torchvision exports: %s (CI=true: install it: %s)", c.skip, sweepAptHint)
-	case c.skip != "":
-		t.Skipf("legacy torchvision exports: %s; install it: %s", c.skip, sweepAptHint)
+// generateLegacyTV returns the exports' folder, running the script when it is not there
+// yet; missing when Debian's torch, torchvision or onnx cannot be imported.
+func generateLegacyTV() (dir string, missing, err error) {
+	dir, err = testenv.ScriptCacheDir("legacy-torchvision", legacyTVScript)
+	if err != nil {
+		return "", nil, err
 	}
-	return c.dir
+	if _, err := os.Stat(filepath.Join(dir, "legacy.json")); err == nil {
+		return dir, nil, nil
+	}
+	if missing := testenv.PythonImports("torch", "torchvision", "onnx"); missing != nil {
+		return "", missing, nil
+	}
+	tmp := fmt.Sprintf("%s.tmp%d", dir, os.Getpid())
+	defer os.RemoveAll(tmp)
+	if out, err := exec.Command(testenv.Python, legacyTVScript, "--out", tmp).CombinedOutput(); err != nil {
+		return "", nil, fmt.Errorf("%s %s failed: %w\n%s", testenv.Python, legacyTVScript, err, out)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, "legacy.json")); statErr != nil {
+			return "", nil, err
+		}
+	}
+	return dir, nil, nil
 }
 
 // TestLegacyOpsetTorchvision loads torchvision classifiers exported by torch's own
@@ -86,7 +54,7 @@ func legacyTVDir(t *testing.T) string {
 // (scripts/gen_legacy_torchvision.py), checks their logits against torch's to 1e-4 of
 // their largest magnitude, and runs Grad-CAM at a middle layer (finite, not all zero).
 func TestLegacyOpsetTorchvision(t *testing.T) {
-	dir := legacyTVDir(t)
+	dir := legacyTV.Dir(t)
 	data, err := os.ReadFile(filepath.Join(dir, "legacy.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -19,8 +19,14 @@ type legalization struct {
 	// preActivation maps the output of a Softmax or Sigmoid (as the model states it, after
 	// rewriting) to its input: the pre-activation scores.
 	preActivation map[string]string
+	// activationOp maps those outputs to the op that made them (Softmax, LogSoftmax,
+	// Sigmoid), for ScoreTensor: a rewritten Softmax no longer reads the scores itself.
+	activationOp map[string]string
 	// scalers are the ImageScaler nodes found, one line each, for InputHints.Sources.
 	scalers []string
+	// float16 says the model's float16 tensors were widened to float32 (widenFloat16,
+	// legalize_float16.go), one line for InputHints.Sources; "" when it had none.
+	float16 string
 }
 
 // legalizer rewrites a parsed ONNX model, in place, into the forms onnx-gomlx v0.5.13
@@ -75,7 +81,7 @@ func defaultOpset(mp *protos.ModelProto) int64 {
 func legalizeONNX(mp *protos.ModelProto, input string, inputDims []int) (*legalization, error) {
 	l := &legalizer{g: mp.Graph, opset: defaultOpset(mp), alias: map[string]string{},
 		consts: map[string]*protos.TensorProto{}, used: map[string]bool{},
-		res: &legalization{preActivation: map[string]string{}}}
+		res: &legalization{preActivation: map[string]string{}, activationOp: map[string]string{}}}
 	l.res.opset = l.opset
 	for _, t := range l.g.Initializer {
 		l.consts[t.Name] = t
@@ -153,6 +159,7 @@ func (l *legalizer) rewriteNode(n *protos.NodeProto) error {
 	case "Sigmoid":
 		if len(n.Input) == 1 && len(n.Output) == 1 {
 			l.res.preActivation[n.Output[0]] = n.Input[0]
+			l.res.activationOp[n.Output[0]] = n.OpType
 		}
 	}
 	if err := l.checkEmptyInputs(n); err != nil {

@@ -21,6 +21,7 @@ func (l *legalizer) rewriteSoftmax(n *protos.NodeProto) error {
 	}
 	x, y := n.Input[0], n.Output[0]
 	l.res.preActivation[y] = x
+	l.res.activationOp[y] = n.OpType
 	isLog := n.OpType == "LogSoftmax"
 	if l.opset >= 13 {
 		if !isLog {

@@ -46,6 +46,10 @@ var legacyFixtures = []legacyFixture{
 	{name: "upsample_nearest_x3_opset9", wantScore: "scores"},
 	// A [1, C, 1, 1] Softmax output: the score is its input, squeezed to [1, C].
 	{name: "squeezenet_head_opset8", wantScore: "pool10"},
+	// float16 weights (raw_data and int32_data, listed as graph inputs too), a float16
+	// image input, Constant and Cast(to=FLOAT16): computed in float32.
+	{name: "float16_caffe2_opset7", wantScore: "pool10",
+		hints: InputHints{Sources: []string{"float16 model: computed in float32 (5 float16 tensors widened exactly, 7 types retyped)"}}},
 	{name: "labelencoder_opset9", wantScore: "logits", labels: []string{"cat", "dog", "bird"},
 		hints: InputHints{BGR: true, Sources: []string{`model doc string mentions BGR: "Expects BGR images."`}}},
 }

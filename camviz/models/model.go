@@ -146,7 +146,11 @@ func (m *Model) Config(layers []string, methods ...camviz.Method) camviz.Config 
 	for i, l := range layers {
 		names[i] = m.LayerName(l)
 	}
-	return camviz.Config{Layers: names, Methods: methods, CAMWeights: m.CAMWeights, ChannelsFirst: m.ChannelsFirst}
+	cfg := camviz.Config{Layers: names, Methods: methods, CAMWeights: m.CAMWeights, ChannelsFirst: m.ChannelsFirst}
+	if m.onnx != nil {
+		cfg.TapOrigin = m.onnx.tapOrigin
+	}
+	return cfg
 }
 
 // LayerName returns the tap name of a layer: the name without a leading "/", so that ONNX

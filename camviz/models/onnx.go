@@ -72,7 +72,9 @@ func LoadONNX(path string) (*Model, error) { return LoadONNXOptions(path, ONNXOp
 //   - The model takes images [batch, C, H, W] (ONNX/PyTorch layout, ChannelsFirst is set)
 //     and its activations are NCHW; the Explainer transposes them.
 //   - CAM's weights are the initializer of the last Gemm or MatMul feeding the score
-//     ([numClasses, K] for a PyTorch Linear; camviz orients it by shape).
+//     ([numClasses, K] for a PyTorch Linear; camviz orients it by shape). When there is
+//     none and the score is the global average pooling of a layer with one channel per
+//     class (SqueezeNet's head), they are the identity: CAM at that layer (onnxcam.go).
 //   - The weights are loaded into the model's Store under the scope "ONNX" (onnx-gomlx's
 //     onnx.ModelScope), "/" in initializer names becoming "|".
 //
@@ -139,6 +141,9 @@ func LoadONNXOptions(path string, opts ONNXOptions) (*Model, error) {
 			camW = onnxCAMTap
 		}
 		m.CAMWeights = camW
+	} else if og.camPooled != "" {
+		net.camIdentity = numClasses
+		m.CAMWeights = onnxCAMIdentityTap
 	}
 	for _, t := range taps {
 		if (len(t.Shape) == 4 || len(t.Shape) == 3) && strings.HasPrefix(t.DType, "Float") && og.fromImage[t.Name] {
@@ -157,6 +162,10 @@ type onnxNet struct {
 	// camVar is the store path of the classifier kernel; camTap, when set, is the tap
 	// that gives it as [K, numClasses].
 	camVar, camTap string
+	// camIdentity, when > 0, is the number of classes C of a score that is the global
+	// average pooling of a C-channel layer: CAM's weights are then the identity [C, C]
+	// (onnxcam.go), given by the tap onnxCAMIdentityTap.
+	camIdentity int
 
 	mu   sync.Mutex
 	cuts map[string]onnx.Model
@@ -166,6 +175,9 @@ type onnxNet struct {
 func (n *onnxNet) build(scope *model.Scope, images *graph.Node) *graph.Node {
 	g := images.Graph()
 	og := n.graph
+	if err := n.checkImages(images.Shape().Dimensions); err != nil {
+		panic(err)
+	}
 	nodes := n.callGraph(scope, images, og.outputs...)
 	var logits *graph.Node
 	replaced := map[string]*graph.Node{}
@@ -181,6 +193,10 @@ func (n *onnxNet) build(scope *model.Scope, images *graph.Node) *graph.Node {
 	if n.camTap != "" {
 		w := scope.Store().GetVariable(n.camVar).NodeValue(g)
 		camviz.Tap(graph.Transpose(w, 0, 1), n.camTap)
+	}
+	if n.camIdentity > 0 && logits != nil {
+		eye := graph.ConvertDType(graph.Diagonal(g, n.camIdentity), logits.DType())
+		camviz.Tap(eye, onnxCAMIdentityTap)
 	}
 	if len(replaced) > 0 {
 		logits = n.runFrom(scope, images, replaced)

@@ -34,6 +34,9 @@ type onnxGraph struct {
 	camTransposed bool
 	// camDims are the dimensions of the camWeights initializer.
 	camDims []int
+	// camPooled, when there are no camWeights, is the layer whose global average pooling
+	// is the score (pooledScoreLayer): CAM's weights there are the identity.
+	camPooled string
 	// legal is what the legalization pass learnt (labels, pre-activations, scalers).
 	legal *legalization
 	// nodes maps a node output to the node that produces it (after legalization).
@@ -59,6 +62,12 @@ func parseONNXGraph(contents []byte) (*onnxGraph, error) {
 		inits[t.Name] = true
 	}
 	og := &onnxGraph{proto: mp}
+	// A float16 model is computed in float32 (legalize_float16.go); this comes first so
+	// that its image input reads as float32.
+	widened, err := widenFloat16(gr)
+	if err != nil {
+		return nil, err
+	}
 	// Exporters that keep initializers as graph inputs (keep_initializers_as_inputs)
 	// list the weights among the inputs; onnx-gomlx would then want them fed.
 	kept := gr.Input[:0]
@@ -102,6 +111,9 @@ func parseONNXGraph(contents []byte) (*onnxGraph, error) {
 		return nil, err
 	}
 	og.legal = legal
+	if widened.tensors > 0 || widened.retyped > 0 {
+		legal.float16 = widened.String()
+	}
 	for _, o := range gr.Output {
 		og.graphOutputs = append(og.graphOutputs, o.Name)
 	}
@@ -133,6 +145,10 @@ func (og *onnxGraph) setScore(score string) {
 		inits[t.Name] = true
 	}
 	og.camWeights, og.camTransposed = findClassifierWeights(og.proto.Graph, score, inits)
+	og.camPooled = ""
+	if og.camWeights == "" {
+		og.camPooled = pooledScoreLayer(og.proto.Graph, score)
+	}
 	og.camDims = nil
 	for _, t := range og.proto.Graph.Initializer {
 		if t.Name == og.camWeights {

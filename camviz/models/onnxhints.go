@@ -59,6 +59,9 @@ func readInputHints(mp *protos.ModelProto, input string, legal *legalization) In
 	}
 	if legal != nil {
 		h.Sources = append(h.Sources, legal.scalers...)
+		if legal.float16 != "" {
+			h.Sources = append(h.Sources, legal.float16)
+		}
 	}
 	return h
 }

@@ -30,7 +30,7 @@ func (m *Model) ScoreTensor() (name, what string) {
 		if !activationOps[n.GetOpType()] || len(n.GetInput()) == 0 || n.GetInput()[0] != name {
 			continue
 		}
-		s := fmt.Sprintf("input of %s node %s", n.GetOpType(), n.GetName())
+		s := "input of " + nodeDesc(n.GetOpType(), n.GetName())
 		for _, o := range n.GetOutput() {
 			if graphOutput[o] {
 				s += fmt.Sprintf(", whose output %s is a graph output", o)
@@ -38,13 +38,32 @@ func (m *Model) ScoreTensor() (name, what string) {
 		}
 		parts = append(parts, s)
 	}
+	if len(parts) == 0 && m.onnx.graph.legal != nil {
+		// A Softmax before opset 13, rewritten (legalize_softmax.go), reads the scores
+		// through a Flatten: name the op the model states.
+		legal := m.onnx.graph.legal
+		var outs []string
+		for y, x := range legal.preActivation {
+			if x == name {
+				outs = append(outs, y)
+			}
+		}
+		slices.Sort(outs)
+		for _, y := range outs {
+			s := fmt.Sprintf("input of the model's %s giving %s", legal.activationOp[y], y)
+			if graphOutput[y] {
+				s += ", a graph output"
+			}
+			parts = append(parts, s)
+		}
+	}
 	if graphOutput[name] {
 		parts = append(parts, "graph output")
 	}
 	if len(parts) == 0 {
 		for _, n := range gr.GetNode() {
 			if slices.Contains(n.GetOutput(), name) {
-				parts = append(parts, fmt.Sprintf("output of %s node %s", n.GetOpType(), n.GetName()))
+				parts = append(parts, "output of "+nodeDesc(n.GetOpType(), n.GetName()))
 			}
 		}
 	}
@@ -67,4 +86,13 @@ func (m *Model) scoreOutput() string {
 		return ""
 	}
 	return outs[0].GetName()
+}
+
+// nodeDesc is "OP node NAME", or "OP node" for a node without a name (Caffe2 exports
+// leave them empty).
+func nodeDesc(op, name string) string {
+	if name == "" {
+		return op + " node"
+	}
+	return op + " node " + name
 }

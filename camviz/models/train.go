@@ -106,15 +106,26 @@ func (m *Model) Predict(backend compute.Backend, images []float32, n int) ([][]f
 	dims := m.InputDims(n)
 	fn := m.Fn
 	var out *tensors.Tensor
+	var failed error
 	err := camviz.CatchPanic(func() error {
 		var err error
 		out, err = model.CallOnce(backend, m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+			defer func() { // the model's own panic, named first (not GoMLX's wrapping of it)
+				if r := recover(); r != nil {
+					failed = &camviz.GraphError{Cause: panicAsError(r),
+						Context: fmt.Sprintf("while building the %s model for images %v", m.Spec.Arch, dims)}
+					panic(failed)
+				}
+			}()
 			return fn(scope, x)
 		}, tensors.FromFlatDataAndDimensions(images, dims...))
 		return err
 	})
+	if failed != nil {
+		return nil, failed
+	}
 	if err != nil {
-		return nil, fmt.Errorf("models: running %s: %w", m.Spec.Arch, err)
+		return nil, &camviz.GraphError{Cause: err, Context: fmt.Sprintf("while running the %s model for images %v", m.Spec.Arch, dims)}
 	}
 	flat := tensors.MustCopyFlatData[float32](out)
 	k := len(flat) / n
@@ -123,6 +134,14 @@ func (m *Model) Predict(backend compute.Backend, images []float32, n int) ([][]f
 		logits[i] = flat[i*k : (i+1)*k]
 	}
 	return logits, nil
+}
+
+// panicAsError is a recovered panic value as an error.
+func panicAsError(r any) error {
+	if err, ok := r.(error); ok {
+		return err
+	}
+	return fmt.Errorf("%v", r)
 }
 
 // Accuracy returns the share of examples whose argmax logit is their label, evaluating

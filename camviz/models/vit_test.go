@@ -138,7 +138,7 @@ func vitForward(scope *model.Scope, images *graph.Node) *graph.Node {
 // against the same model imported from its ONNX export (independent graph: onnx-gomlx's
 // ops, exported LayerNormalization, Erf, MatMul attention).
 func TestViTInGoMLX(t *testing.T) {
-	dir := filepath.Join(archSweepDir(t), "vit")
+	dir := filepath.Join(sweep.Dir(t), "vit")
 	backend := newTestBackend(t)
 	store := loadViT(t, filepath.Join(dir, "weights"))
 	input := readSweepNpy(t, dir, "input.npy")

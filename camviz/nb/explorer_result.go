@@ -21,8 +21,9 @@ type ResultOptions struct {
 	Class string
 	// ClassNames names the model's classes in the captions (e.g. models.Spec.ClassNames
 	// or a labels.Choice's Names). When nil and the result has 1000 classes, the
-	// ImageNet-1k names bundled with camviz (labels.ImageNet1k) are used; otherwise
-	// captions say "class <index>".
+	// ImageNet-1k names bundled with camviz (labels.ImageNet1k) are used; otherwise, and
+	// for a blank name, captions say "class <index>" (see ClassName). ResultHTML keeps
+	// the index in each caption's data-class attribute and title.
 	ClassNames []string
 	// Layers and Methods choose what to add; default every layer and method of the result,
 	// in its order (the layer slider follows it).
@@ -43,43 +44,11 @@ type ResultOptions struct {
 // batch, an image whose size is not the result's input size, a layer or method the
 // result lacks.
 func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
-	if res == nil {
-		return fmt.Errorf("nb.Explorer.AddResult: result is nil; pass what Explainer.Explain returned")
+	sel, err := selectResult("nb.Explorer.AddResult", res, opt)
+	if err != nil {
+		return err
 	}
-	n := res.Batch()
-	if len(opt.Images) != n {
-		return fmt.Errorf("nb.Explorer.AddResult: %d images for a result of %d examples; pass ResultOptions.Images, one per example", len(opt.Images), n)
-	}
-	if opt.Examples != nil && len(opt.Examples) != n {
-		return fmt.Errorf("nb.Explorer.AddResult: %d example names for a result of %d examples", len(opt.Examples), n)
-	}
-	cm := opt.Colormap
-	if cm == nil {
-		cm = heatmap.Jet
-	}
-	layers, methods := opt.Layers, opt.Methods
-	if layers == nil {
-		layers = res.Layers
-	}
-	if methods == nil {
-		methods = res.Methods
-	}
-	classNames := opt.ClassNames
-	if classNames == nil && len(res.Logits) > 0 && len(res.Logits[0]) == labels.ImageNetClasses {
-		classNames = labels.ImageNet1k()
-	}
-	h, w := res.InputSize()
-	names := make([]string, n)
-	for i := range names {
-		names[i] = fmt.Sprintf("image %d", i+1)
-		if opt.Examples != nil {
-			names[i] = opt.Examples[i]
-		}
-		if img := opt.Images[i]; img == nil || img.Bounds().Dx() != w || img.Bounds().Dy() != h {
-			return fmt.Errorf("nb.Explorer.AddResult: image %d is %s, but the result explains %dx%d inputs; pass the explained images",
-				i, sizeOf(img), w, h)
-		}
-	}
+	names, layers, methods, classNames, cm := sel.examples, sel.layers, sel.methods, sel.classNames, sel.colormap
 	// Collect every map first, so that an error leaves the explorer unchanged.
 	type item struct {
 		v       View
@@ -98,7 +67,7 @@ func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
 				return fmt.Errorf("nb.Explorer.AddResult: %w", err)
 			}
 			for i, f := range finals {
-				caption := fmt.Sprintf("%s · %s · %s, score %.3g · map %d×%d", l, m, className(classNames, res.Classes[i]),
+				caption := fmt.Sprintf("%s · %s · %s, score %.3g · map %d×%d", l, m, ClassName(classNames, res.Classes[i]),
 					res.Scores[i], raws[i].H, raws[i].W)
 				items = append(items, item{View{names[i], l, string(m), opt.Class}, f, caption})
 			}
@@ -118,11 +87,54 @@ func (e *Explorer) AddResult(res *camviz.Result, opt ResultOptions) error {
 	return nil
 }
 
-func className(names []string, c int) string {
-	if c >= 0 && c < len(names) {
-		return names[c]
+// resultSelection is what AddResult and ResultHTML show of a result, checked.
+type resultSelection struct {
+	examples   []string // the examples' names
+	layers     []string
+	methods    []camviz.Method
+	classNames []string // nil: captions say "class <index>"
+	colormap   *heatmap.Colormap
+}
+
+// selectResult checks res against opt and fills in the defaults (see ResultOptions);
+// errors start with fn.
+func selectResult(fn string, res *camviz.Result, opt ResultOptions) (*resultSelection, error) {
+	if res == nil {
+		return nil, fmt.Errorf("%s: result is nil; pass what Explainer.Explain returned", fn)
 	}
-	return fmt.Sprintf("class %d", c)
+	n := res.Batch()
+	if len(opt.Images) != n {
+		return nil, fmt.Errorf("%s: %d images for a result of %d examples; pass ResultOptions.Images, one per example", fn, len(opt.Images), n)
+	}
+	if opt.Examples != nil && len(opt.Examples) != n {
+		return nil, fmt.Errorf("%s: %d example names for a result of %d examples", fn, len(opt.Examples), n)
+	}
+	sel := &resultSelection{layers: opt.Layers, methods: opt.Methods, classNames: opt.ClassNames, colormap: opt.Colormap}
+	if sel.colormap == nil {
+		sel.colormap = heatmap.Jet
+	}
+	if sel.layers == nil {
+		sel.layers = res.Layers
+	}
+	if sel.methods == nil {
+		sel.methods = res.Methods
+	}
+	if sel.classNames == nil && len(res.Logits) > 0 && len(res.Logits[0]) == labels.ImageNetClasses {
+		sel.classNames = labels.ImageNet1k()
+	}
+	h, w := res.InputSize()
+	sel.examples = make([]string, n)
+	for i := range sel.examples {
+		sel.examples[i] = fmt.Sprintf("image %d", i+1)
+		if opt.Examples != nil {
+			sel.examples[i] = opt.Examples[i]
+		}
+		if img := opt.Images[i]; img == nil || img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+			return nil, fmt.Errorf("%s: image %d is %s, but the result explains %dx%d inputs; pass the explained images",
+				fn, i, sizeOf(img), w, h)
+		}
+	}
+	return sel, nil
 }
 
 func sizeOf(img image.Image) string {

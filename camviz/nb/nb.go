@@ -1,6 +1,7 @@
 // Package nb shows camviz's pictures inline in GoNB notebooks: images, heatmaps
 // painted with a colormap, heatmaps blended over images, labelled grids, raw
-// HTML, and the interactive Explorer (one self-contained HTML output with an
+// HTML, overlays and whole results captioned with class names (ShowClassOverlay,
+// ShowResult; see classcaption.go), and the interactive Explorer (one self-contained HTML output with an
 // image selector, a layer slider and method/class buttons, switched by
 // client-side JavaScript with no kernel round-trip; see explorer.go).
 //

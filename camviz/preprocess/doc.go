@@ -3,7 +3,7 @@
 // normalisation (x − mean) / std.
 //
 // What applies is decided by [Resolve] from three sources, strongest first: the user's
-// explicit settings (command-line flags), a named preset (imagenet, none), what the model
+// explicit settings (command-line flags), a named preset (imagenet, caffe, none), what the model
 // file states about its input (for ONNX models: metadata such as WinML's
 // Image.BitmapPixelFormat, doc strings, an ImageScaler; see models.InputHints), and
 // defaults. The resulting [Plan] records why each setting was chosen, so tools can print

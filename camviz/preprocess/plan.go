@@ -19,6 +19,10 @@ const (
 	// PresetImageNet is torchvision's ImageNet preprocessing: RGB, range 0–1, mean
 	// 0.485,0.456,0.406, std 0.229,0.224,0.225, 224×224.
 	PresetImageNet = "imagenet"
+	// PresetCaffe is Caffe's ImageNet preprocessing (the BVLC reference models,
+	// SqueezeNet, and their Caffe2/ONNX conversions): BGR, range 0–255, the mean pixel
+	// (B, G, R) = (104, 117, 123) subtracted, std 1, 224×224.
+	PresetCaffe = "caffe"
 	// PresetNone applies nothing: RGB, range 0–1, mean 0, std 1, the model's size.
 	PresetNone = "none"
 )
@@ -30,7 +34,13 @@ var (
 	ImageNetStd  = []float32{0.229, 0.224, 0.225}
 )
 
-// imageNetSize is the preset's height and width.
+// CaffeMean is the mean pixel Caffe's ImageNet models subtract, in their channel order
+// (B, G, R), in units of range 0–255: the rounded per-channel means of the ILSVRC-2012
+// training images (Caffe's models/*/train_val.prototxt mean_value 104, 117, 123; the
+// SqueezeNet v1.0/v1.1 prototxts of DeepScale/SqueezeNet use the same).
+var CaffeMean = []float32{104, 117, 123}
+
+// imageNetSize is the presets' height and width.
 const imageNetSize = 224
 
 // Stated is what the model says about its input. Zero values mean "not stated".
@@ -54,7 +64,7 @@ type Stated struct {
 
 // Request is what the user asked for. Zero values mean "not given".
 type Request struct {
-	// Preset is PresetImageNet, PresetNone or "".
+	// Preset is PresetImageNet, PresetCaffe, PresetNone or "".
 	Preset string
 	// Height and Width resize the picture (both 0: not given).
 	Height, Width int
@@ -105,13 +115,13 @@ func Resolve(model Stated, req Request) (Plan, error) {
 	preset := ""
 	switch req.Preset {
 	case "":
-	case PresetImageNet, PresetNone:
+	case PresetImageNet, PresetCaffe, PresetNone:
 		preset = "--preset " + req.Preset
 	default:
-		return Plan{}, fmt.Errorf("preprocess: unknown preset %q: use %q or %q", req.Preset, PresetImageNet, PresetNone)
+		return Plan{}, fmt.Errorf("preprocess: unknown preset %q: use %q, %q or %q", req.Preset, PresetImageNet, PresetCaffe, PresetNone)
 	}
-	if req.Preset == PresetImageNet && c != 3 {
-		return Plan{}, fmt.Errorf("preprocess: preset %q is for 3-channel models; this one takes %d", PresetImageNet, c)
+	if (req.Preset == PresetImageNet || req.Preset == PresetCaffe) && c != 3 {
+		return Plan{}, fmt.Errorf("preprocess: preset %q is for 3-channel models; this one takes %d", req.Preset, c)
 	}
 
 	// Size.
@@ -122,7 +132,7 @@ func Resolve(model Stated, req Request) (Plan, error) {
 		p.Height, p.Width, p.Why.Size = req.Height, req.Width, "--size"
 	case model.Fixed && model.Height > 0:
 		p.Height, p.Width, p.Why.Size = model.Height, model.Width, whyFixed
-	case req.Preset == PresetImageNet:
+	case req.Preset == PresetImageNet || req.Preset == PresetCaffe:
 		p.Height, p.Width, p.Why.Size = imageNetSize, imageNetSize, preset
 	case model.Height > 0:
 		p.Height, p.Width, p.Why.Size = model.Height, model.Width, "the model's input size"
@@ -140,7 +150,7 @@ func Resolve(model Stated, req Request) (Plan, error) {
 	case req.BGR != nil:
 		p.BGR, p.Why.Order = *req.BGR, "--bgr"
 	case preset != "":
-		p.BGR, p.Why.Order = false, preset
+		p.BGR, p.Why.Order = req.Preset == PresetCaffe, preset
 	case model.BGR:
 		p.BGR, p.Why.Order = true, whyStated
 	default:
@@ -156,6 +166,8 @@ func Resolve(model Stated, req Request) (Plan, error) {
 	switch {
 	case req.Range != "":
 		p.Range, p.Why.Range = req.Range, "--range"
+	case req.Preset == PresetCaffe:
+		p.Range, p.Why.Range = Range0255, preset
 	case preset != "":
 		p.Range, p.Why.Range = Range01, preset
 	case model.Range != "":
@@ -167,8 +179,11 @@ func Resolve(model Stated, req Request) (Plan, error) {
 	// Mean and standard deviation.
 	var err error
 	presetMean, presetStd := []float32{0}, []float32{1}
-	if req.Preset == PresetImageNet {
+	switch req.Preset {
+	case PresetImageNet:
 		presetMean, presetStd = ImageNetMean, ImageNetStd
+	case PresetCaffe:
+		presetMean = CaffeMean
 	}
 	if p.Mean, p.Why.Mean, err = pick("--mean", c, req.Mean, preset, presetMean, model.Mean, 0); err != nil {
 		return Plan{}, err

@@ -51,7 +51,8 @@ _2, _3, …), with DIR/index.html linking them all.
 (--size), its channels ordered (--bgr), scaled to --range (0-1 or 0-255), then
 (x - mean)/std per channel. Each setting comes from its flag, else --preset, else what
 the model file states, else the default (RGB, 0-1, mean 0, std 1, the model's size); the
-command prints what it applied and why. torchvision ImageNet models want --preset imagenet.
+command prints what it applied and why. torchvision ImageNet models want --preset imagenet,
+Caffe/Caffe2 ImageNet models (BGR, 0-255, mean 104,117,123) --preset caffe.
 
 Classes are named by --labels FILE (one name per line, a JSON list, or {"0": "name"}),
 else by the names the model carries, else, for 1000 classes, by the ImageNet-1k names

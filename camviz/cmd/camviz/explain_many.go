@@ -160,7 +160,7 @@ func explainMany(f *explainFlags, m *models.Model, paths []string, methods []cam
 		batch.dims[0] = end - start
 		w := &writer{m: m, cmap: cmap, alpha: f.alpha, format: f.format, skip: plan.skip, folders: folders, classes: classes}
 		if w.res, err = ex.ExplainFloats(batch.data, batch.dims, target); err != nil {
-			return usageError{fmt.Errorf("pictures %s…%s: %w", paths[start], paths[end-1], err)}
+			return usageError{fmt.Errorf("%w (pictures %s…%s)", err, paths[start], paths[end-1])}
 		}
 		if err := checkLogits(w.res); err != nil {
 			return err

@@ -251,6 +251,12 @@ func TestTrimError(t *testing.T) {
 		!strings.Contains(got, `unsupported op type "Foo" in node "/foo/Foo"`) || !strings.Contains(got, "CAMVIZ_VERBOSE=1") {
 		t.Errorf("trimmed to %d bytes: %q", len(got), got)
 	}
+	// A GraphError's useful part (before " — while ") is kept whole, its context dropped.
+	useful := `ONNX node "q" (op Floor, output "r"): GoMLX defines no gradient for its op Floor, ` + strings.Repeat("so GradCAM cannot go back through it; ", 7)
+	build := useful + " — while building the explanation graph for images [1 3 8 8] (layers " + strings.Repeat("[feat] ", 20) + ")"
+	if got := trimError(build); got != useful+" — … (CAMVIZ_VERBOSE=1 prints the whole error)" {
+		t.Errorf("GraphError trimmed to %q", got)
+	}
 	if short := "--class 6: the model has 6 classes, 0 to 5"; trimError(short) != short {
 		t.Errorf("a short message changed: %q", trimError(short))
 	}

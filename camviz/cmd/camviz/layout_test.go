@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -12,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/internal/testenv"
 )
 
 // TestLayoutFlags checks how --tokens, --drop-tokens and --channels-last become
@@ -63,23 +62,13 @@ func TestLayoutFlags(t *testing.T) {
 func sweepViT(t *testing.T) string {
 	t.Helper()
 	const script = "../../../scripts/gen_arch_sweep.py"
-	src, err := os.ReadFile(script)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(src)
-	base := os.Getenv("CAMVIZ_CACHE")
-	if base == "" {
-		if c, err := os.UserCacheDir(); err == nil {
-			base = filepath.Join(c, "camviz")
+	if cached, err := testenv.ScriptCacheDir("arch-sweep", script); err == nil {
+		if _, err := os.Stat(filepath.Join(cached, "sweep.json")); err == nil {
+			return filepath.Join(cached, "vit")
 		}
 	}
-	cached := filepath.Join(base, "arch-sweep", hex.EncodeToString(sum[:8]))
-	if _, err := os.Stat(filepath.Join(cached, "sweep.json")); err == nil && base != "" {
-		return filepath.Join(cached, "vit")
-	}
 	dir := t.TempDir()
-	if out, err := exec.Command("/usr/bin/python3", script, "--out", dir, "--only", "vit").CombinedOutput(); err != nil {
+	if out, err := exec.Command(testenv.Python, script, "--out", dir, "--only", "vit").CombinedOutput(); err != nil {
 		t.Fatalf("generating the ViT: %v\n%s", err, out)
 	}
 	return filepath.Join(dir, "vit")
@@ -91,13 +80,7 @@ func sweepViT(t *testing.T) string {
 // float64 reference, with the layout inferred and given; a wrong --tokens is one clear
 // line and exit 2.
 func TestExplainViTTokens(t *testing.T) {
-	const hint = "apt-get install -y python3-torch python3-torchvision python3-onnx"
-	if out, err := exec.Command("/usr/bin/python3", "-c", "import torch, torchvision, onnx").CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and Debian's torch is missing (%s): %s", hint, out)
-		}
-		t.Skipf("needs Debian's torch: %s", hint)
-	}
+	testenv.NeedPython(t, "apt-get install -y python3-torch python3-torchvision python3-onnx", "torch", "torchvision", "onnx")
 	vit := sweepViT(t)
 	var meta struct{ Classes []int }
 	data, err := os.ReadFile(filepath.Join(vit, "meta.json"))

@@ -8,7 +8,7 @@
 //	camviz explain  --model FILE --input FILE|FOLDER|GLOB [--layer NAME...] [--method NAME...]
 //	                [--class N|NAME | --argmax] [--labels FILE] [--score NAME] [--raw]
 //	                [--format png|npy|both] [--batch N] --out DIR [--colormap NAME] [--alpha A]
-//	                [--preset imagenet|none] [--size H,W] [--bgr] [--range 0-1|0-255] [--mean M] [--std S]
+//	                [--preset imagenet|caffe|none] [--size H,W] [--bgr] [--range 0-1|0-255] [--mean M] [--std S]
 //	camviz evaluate -model NAME -data synthetic|fmnist-canvas -out DIR [...]
 //	camviz train    -arch gapcnn|resnet|vgg -data synthetic|fmnist-canvas -out DIR [...]
 //	camviz bench    [-quick] [-md FILE]

@@ -14,7 +14,7 @@ type inputOptions struct {
 	size      string // "H,W", "" for the model's input size
 	mean, std string // per-channel normalisation, "" for the preset's, the model's or 0 and 1
 	rng       string // "0-1", "0-255" or ""
-	preset    string // "imagenet", "none" or ""
+	preset    string // "imagenet", "caffe", "none" or ""
 	bgr       bool
 	bgrSet    bool // --bgr was given (true or false)
 }
@@ -27,7 +27,8 @@ func addPictureFlags(fs *flagSet, o *inputOptions) {
 	fs.StringVar(&o.std, "std", "", "per-channel standard deviation dividing a picture")
 	fs.StringVar(&o.rng, "range", "", "pixel range fed to the model before --mean/--std: 0-1 or 0-255")
 	fs.BoolVar(&o.bgr, "bgr", false, "feed a picture's channels as blue, green, red (--bgr=false forces RGB)")
-	fs.StringVar(&o.preset, "preset", "", "preprocessing preset: imagenet (RGB, 0-1, torchvision's mean/std, 224x224) or none\n"+
+	fs.StringVar(&o.preset, "preset", "", "preprocessing preset: imagenet (RGB, 0-1, torchvision's mean/std, 224x224), caffe\n"+
+		"(BGR, 0-255, mean 104,117,123 (B,G,R), std 1, 224x224: Caffe/Caffe2 ImageNet models) or none\n"+
 		"(RGB, 0-1, no normalisation); flags override it, it overrides what the model states")
 }
 

@@ -3,12 +3,10 @@ package main
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/camviz/camviz/camviz/labels"
 	"github.com/camviz/camviz/camviz/npy"
+	"github.com/camviz/camviz/internal/testenv"
 )
 
 // tinyImageNet runs testdata/tiny_imagenet.py: a seeded 1000-class CNN exported from
@@ -33,13 +32,9 @@ func tinyImageNet(t *testing.T) (dir string, expected map[string]struct {
 	Logits []float64 `json:"logits"`
 }) {
 	t.Helper()
+	testenv.NeedPython(t, "apt-get install -y python3-torch python3-numpy python3-pil python3-skimage", "torch", "numpy", "PIL", "skimage")
 	dir = t.TempDir()
-	cmd := exec.Command("/usr/bin/python3", "testdata/tiny_imagenet.py", dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		missing := strings.Contains(string(out), "ModuleNotFoundError") || errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist)
-		if missing && os.Getenv("CI") != "true" {
-			t.Skip("needs Debian's torch: apt-get install -y python3-torch python3-numpy python3-pil python3-skimage")
-		}
+	if out, err := exec.Command(testenv.Python, "testdata/tiny_imagenet.py", dir).CombinedOutput(); err != nil {
 		t.Fatalf("testdata/tiny_imagenet.py: %v\n%s", err, out)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "expected.json"))

@@ -261,7 +261,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"layers"}, "--model is required"},
 		{base("--method", "gradcam", "--bgr"), ".npy input is fed to the model as it is; --bgr apply to PNG/JPEG pictures only"},
 		{base("--method", "gradcam", "--preset", "imagenet", "--mean", "0.5"), "--mean, --preset apply to PNG/JPEG pictures only"},
-		{picture("--preset", "coco"), `unknown preset "coco": use "imagenet" or "none"`},
+		{picture("--preset", "coco"), `unknown preset "coco": use "imagenet", "caffe" or "none"`},
 		{picture("--range", "0-256"), `--range "0-256": want "0-1" or "0-255"`},
 		{picture("--mean", "1,2"), `--mean "1,2": want one number or 3 comma-separated numbers`},
 		{picture("--std", "1,0,1"), "has a 0"},

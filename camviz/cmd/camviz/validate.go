@@ -76,10 +76,15 @@ func firstSentence(msg string) string {
 const maxErrorLen = 400
 
 // trimError shortens a long message: it keeps the start, which says what failed, and
-// the end, which says why, and tells how to see the rest.
+// the end, which says why, and tells how to see the rest; a camviz.GraphError keeps its
+// first part (what failed, before " — while …") whole and drops the context.
 func trimError(msg string) string {
 	if len(msg) <= maxErrorLen || os.Getenv("CAMVIZ_VERBOSE") != "" {
 		return msg
+	}
+	// A camviz.GraphError puts what failed before " — while building …": keep that whole.
+	if i := strings.Index(msg, " — while "); i > 0 && i <= maxErrorLen {
+		return strings.ToValidUTF8(msg[:i], "") + " — … (CAMVIZ_VERBOSE=1 prints the whole error)"
 	}
 	head, tail := msg[:maxErrorLen*2/3], msg[len(msg)-maxErrorLen/4:]
 	if i := strings.LastIndex(head, "; "); i > maxErrorLen/3 {
