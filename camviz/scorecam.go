@@ -27,17 +27,28 @@ const scoreCAMEps = 1e-8
 // masked images are scored by score in chunks of chunk passes, one chunk after the other
 // inside the graph (see [ScoreFn]), so memory holds one chunk; chunk must be positive.
 // It returns the raw map [batch, h, w] and the weights w [batch, K]. No gradient is taken.
-//
-// Passes whose mask is constant (an activation map that is constant at the layer, such as a
-// channel the ReLU zeroed) have an all-zero mask, so their masked image is all zeros and
-// they all score alike: the passes are ordered so that such channels come last, and a chunk
-// whose masks are all constant is not run — its scores are those of one forward pass of a
-// zero image per example, computed once (see [constantLastOrder] and [skipConstantChunk]).
-// The maps equal those of running every pass, up to the float rounding of a different
-// batch size.
+// [ScoreCAMSkippingConstant] computes the same maps without running the chunks whose
+// masks are all constant.
 func ScoreCAM(acts, images *graph.Node, chunk int, score ScoreFn) (raw, weights *graph.Node, err error) {
-	raw, weights, _, err = scoreCAM(acts, images, chunk, score, true)
+	raw, weights, _, err = scoreCAM(acts, images, chunk, score, false)
 	return raw, weights, err
+}
+
+// ScoreCAMSkippingConstant is [ScoreCAM] without the passes of chunks whose masks are all
+// constant. A pass whose mask is constant (an activation map that is constant at the layer,
+// such as a channel the ReLU zeroed) has an all-zero mask, so its masked image is all zeros
+// and all such passes score alike: the passes are ordered so that these channels come last,
+// and a chunk whose masks are all constant is not run — its scores are those of one forward
+// pass of a zero image per example, computed once (see [constantLastOrder] and
+// [skipConstantChunk]). The maps equal ScoreCAM's up to the float rounding of a different
+// batch size; skipped is the number of passes not run (int32 scalar).
+//
+// The Explainer does not use it: on the Go backend (compute v0.1.14) the model re-run
+// inside each chunk's graph.If keeps its intermediate buffers until the branch returns,
+// which raised the bench's Score-CAM peak RSS at a 256 MiB budget from about 500 to 711 MiB
+// (over budget + 300 MiB) to save about 3% of the passes (docs/performance.md).
+func ScoreCAMSkippingConstant(acts, images *graph.Node, chunk int, score ScoreFn) (raw, weights, skipped *graph.Node, err error) {
+	return scoreCAM(acts, images, chunk, score, true)
 }
 
 // scoreCAM is ScoreCAM; with skipConstant false it runs every pass in the channels'
