@@ -30,10 +30,11 @@ type decoded struct {
 	err error
 }
 
-// explained is one Grad-CAM map with its picture, on its way to the encoder.
+// explained is one explanation with its picture, on its way to the encoder (which
+// post-processes the map, so that the model's goroutine only runs the model).
 type explained struct {
 	pix []float32
-	m   *heatmap.Map
+	r   *camviz.Result
 }
 
 // sourcePNGs encodes throughputSources textured pictures of 8/7 the model's
@@ -66,12 +67,12 @@ func decodeResize(b []byte, h, w int) ([]float32, error) {
 
 // overlayEncode is the last stage: the map over its picture (Jet, alpha 0.5),
 // encoded as PNG into buf; it returns the PNG's size.
-func overlayEncode(buf *bytes.Buffer, e explained, h, w int) (int, error) {
-	img, err := heatmap.ImageFromHWC(h, w, 3, e.pix, 0, 1)
+func overlayEncode(buf *bytes.Buffer, pix []float32, m *heatmap.Map, h, w int) (int, error) {
+	img, err := heatmap.ImageFromHWC(h, w, 3, pix, 0, 1)
 	if err != nil {
 		return 0, err
 	}
-	out, err := heatmap.Overlay(img, e.m, heatmap.Jet, 0.5)
+	out, err := heatmap.Overlay(img, m, heatmap.Jet, 0.5)
 	if err != nil {
 		return 0, err
 	}
@@ -83,9 +84,9 @@ func overlayEncode(buf *bytes.Buffer, e explained, h, w int) (int, error) {
 }
 
 // explainPipeline explains n images end to end — decode PNG → resize → Grad-CAM
-// at layer (batch 1) → overlay → PNG — as three goroutine stages joined by
-// buffered channels, so that decoding and encoding overlap with the model. It
-// returns the wall time and the bytes of PNG written.
+// at layer (batch 1) → post-process → overlay → PNG — as three goroutine stages
+// joined by buffered channels, so that decoding, post-processing and encoding
+// overlap with the model. It returns the wall time and the bytes of PNG written.
 func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h, w int) (time.Duration, int64, error) {
 	start := time.Now()
 	in := make(chan decoded, 4)
@@ -109,7 +110,12 @@ func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h,
 			if firstErr != nil {
 				continue // drain
 			}
-			nb, err := overlayEncode(&buf, e, h, w)
+			maps, err := e.r.Final(layer, camviz.MethodGradCAM)
+			if err != nil {
+				firstErr = err
+				continue
+			}
+			nb, err := overlayEncode(&buf, e.pix, maps[0], h, w)
 			written += int64(nb)
 			firstErr = err
 		}
@@ -125,11 +131,7 @@ func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h,
 		if err != nil {
 			break
 		}
-		var maps []*heatmap.Map
-		if maps, err = r.Final(layer, camviz.MethodGradCAM); err != nil {
-			break
-		}
-		out <- explained{d.pix, maps[0]}
+		out <- explained{d.pix, r}
 	}
 	close(out)
 	for range in { // let the decoder finish after an error

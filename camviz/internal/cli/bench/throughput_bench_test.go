@@ -60,7 +60,7 @@ func BenchmarkThroughputStages(b *testing.B) {
 		var buf bytes.Buffer
 		defer reportCPU(b)()
 		for b.Loop() {
-			if _, err := overlayEncode(&buf, explained{pix, m}, h, w); err != nil {
+			if _, err := overlayEncode(&buf, pix, m, h, w); err != nil {
 				b.Fatal(err)
 			}
 		}
