@@ -26,6 +26,11 @@ For each picture NAME it writes:
                                "/" → "_"), Method in GradCAM, HiResCAM, LayerCAM, XGradCAM,
                                GradCAMPlusPlus
   NAME_<L>_GradCAM_weights.npy float64 [1, K] Grad-CAM's channel weights
+  NAME_<L>_ShapleyCAM_softmax_raw.npy  float64 [1, h, w] ShapleyCAM's raw map for the
+                               softmax probability of the predicted class (pytorch-grad-cam's
+                               ClassifierOutputSoftmaxTarget): a target whose Hessian is not
+                               0, so its Hessian-vector product runs back through the ReLUs
+                               and the overlapping 3×3 stride-2 max poolings
 
 The input is the picture as camviz's --preset caffe makes it, in float32 exactly as
 camviz computes it (datasets.LoadImage's level·257/65535, then ·255 − mean, channels
@@ -45,6 +50,9 @@ references is float32 rounding only. The maps use pytorch-grad-cam's formulas (v
   XGradCAM: α_k = Σ_ij (∂y_c/∂A_kij · A_kij) / (Σ_ij A_kij + 1e-7),  raw = Σ_k α_k A_k
   GradCAM++: a = g² / (2g² + Σ_ij A_k · g³ + 1e-6) where g ≠ 0 (else 0),
             α_k = Σ_ij relu(g_kij) · a_kij,  raw = Σ_k α_k A_k
+  ShapleyCAM (pytorch-grad-cam HEAD): g = ∂y/∂A for y = softmax(logits)_c, H·A =
+            autograd.grad(g, A, grad_outputs=A), α_k = mean_ij (g − ½·H·A)_kij,
+            raw = Σ_k α_k A_k
 """
 import os
 import sys
@@ -163,6 +171,53 @@ def pytorch_grad_cam_maps(net, x, layer, c):
     return out
 
 
+def shapley_softmax(net, xt, c, pic):
+    """ShapleyCAM for the softmax probability of class c at every layer of LAYERS."""
+    acts = {}
+
+    def keep(layer):
+        def hook(module, inputs, output):
+            acts[layer] = output
+        return hook
+
+    hooks = [net.taps[OnnxNet.key(layer)].register_forward_hook(keep(layer)) for layer in LAYERS]
+    y = torch.softmax(net(xt), dim=-1)[0, c]
+    for h in hooks:
+        h.remove()
+    grads = torch.autograd.grad(y, [acts[layer] for layer in LAYERS], create_graph=True)
+    for layer, g in zip(LAYERS, grads):
+        a = acts[layer]
+        hvp = torch.autograd.grad(g, a, grad_outputs=a, retain_graph=True)[0]
+        w = (g - 0.5 * hvp).mean(dim=(2, 3))
+        raw = (w[:, :, None, None] * a).sum(1).detach().numpy()
+        assert np.abs(hvp.detach().numpy()).max() > 0, f"{pic} {layer}: H·A is 0, the check would be void"
+        if os.environ.get("PYTORCH_GRAD_CAM"):
+            theirs = pytorch_grad_cam_shapley(net, xt, layer, c)
+            dd = np.abs(theirs - raw).max() / np.abs(raw).max()
+            assert dd < 1e-9, f"{pic} {layer} ShapleyCAM (softmax): pytorch-grad-cam differs by {dd:.3g} (relative)"
+            print(f"  {pic} {layer} ShapleyCAM (softmax target): pytorch-grad-cam agrees to {dd:.2g} (relative to the largest value)")
+        np.save(os.path.join(DIR, f"{pic}_{layer.replace('/', '_')}_ShapleyCAM_softmax_raw.npy"), raw)
+
+
+def pytorch_grad_cam_shapley(net, x, layer, c):
+    """pytorch-grad-cam's ShapleyCAM raw map (get_cam_image, before ReLU) for the softmax target."""
+    sys.path.insert(0, os.environ["TTACH"])
+    sys.path.insert(0, os.environ["PYTORCH_GRAD_CAM"])
+    from pytorch_grad_cam import ShapleyCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputSoftmaxTarget
+    with ShapleyCAM(model=net, target_layers=[net.taps[OnnxNet.key(layer)]]) as cam:
+        orig = cam.get_cam_image
+        got = {}
+
+        def record(*args, **kw):
+            got["raw"] = orig(*args, **kw)
+            return got["raw"]
+
+        cam.get_cam_image = record
+        cam(input_tensor=x.clone(), targets=[ClassifierOutputSoftmaxTarget(c)])
+    return np.asarray(got["raw"], np.float64)
+
+
 def squeezenet():
     model = onnx.load(os.path.join(DIR, MODEL))
     net = OnnxNet(model).double().eval()
@@ -213,6 +268,7 @@ def squeezenet():
             for name, mp in maps.items():
                 np.save(os.path.join(DIR, f"{pic}_{key}_{name}_raw.npy"), mp.numpy())
             np.save(os.path.join(DIR, f"{pic}_{key}_GradCAM_weights.npy"), alpha.numpy())
+        shapley_softmax(net, xt, c, pic)
         p = np.exp(ref[0] - ref[0].max())
         p /= p.sum()
         label = (lambda i: names[i]) if names else str

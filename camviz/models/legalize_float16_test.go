@@ -4,8 +4,10 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/gomlx/compute-onnx/support/protos"
 	"github.com/gomlx/compute/dtypes"
 )
 
@@ -68,5 +70,42 @@ func TestFloat16WeightsAreVariables(t *testing.T) {
 	slices.Sort(names)
 	if want := []string{"/ONNX/c1.b", "/ONNX/c1.w", "/ONNX/c2.b", "/ONNX/c2.w"}; !slices.Equal(names, want) {
 		t.Errorf("variables %q, want %q", names, want)
+	}
+}
+
+// widenFloat16's refusals: a float16 tensor kept in an external file, raw data of an odd
+// length, a value count that does not match the dimensions. Each error names the tensor.
+func TestWidenFloat16Errors(t *testing.T) {
+	fp16 := int32(protos.TensorProto_FLOAT16)
+	for name, c := range map[string]struct {
+		t    *protos.TensorProto
+		want string
+	}{
+		"external": {&protos.TensorProto{Name: "w", DataType: fp16, Dims: []int64{2}, DataLocation: protos.TensorProto_EXTERNAL}, "external data file"},
+		"odd raw":  {&protos.TensorProto{Name: "w", DataType: fp16, Dims: []int64{2}, RawData: []byte{0, 0x3c, 0}}, "whole number of 2-byte values"},
+		"count":    {&protos.TensorProto{Name: "w", DataType: fp16, Dims: []int64{3}, RawData: []byte{0, 0x3c, 0, 0x3c}}, "2 values for dimensions [3]"},
+	} {
+		_, err := widenFloat16(&protos.GraphProto{Initializer: []*protos.TensorProto{c.t}})
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), `"w"`) {
+			t.Errorf("%s: error %v, want one naming \"w\" and saying %q", name, err, c.want)
+		}
+	}
+	// A well-formed one: 1 and -2 in raw data, retyped with its value info and a Cast.
+	g := &protos.GraphProto{
+		Initializer: []*protos.TensorProto{{Name: "w", DataType: fp16, Dims: []int64{2}, RawData: []byte{0, 0x3c, 0, 0xc0}}},
+		Input: []*protos.ValueInfoProto{{Name: "x", Type: &protos.TypeProto{Value: &protos.TypeProto_TensorType{
+			TensorType: &protos.TypeProto_Tensor{ElemType: fp16}}}}},
+		Node: []*protos.NodeProto{{OpType: "Cast", Input: []string{"x"}, Output: []string{"y"},
+			Attribute: []*protos.AttributeProto{{Name: "to", Type: protos.AttributeProto_INT, I: int64(protos.TensorProto_FLOAT16)}}}},
+	}
+	r, err := widenFloat16(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := g.Initializer[0]
+	if r.tensors != 1 || r.retyped != 2 || w.DataType != int32(protos.TensorProto_FLOAT) || !slices.Equal(w.FloatData, []float32{1, -2}) ||
+		w.RawData != nil || g.Node[0].Attribute[0].I != int64(protos.TensorProto_FLOAT) ||
+		g.Input[0].Type.GetTensorType().ElemType != int32(protos.TensorProto_FLOAT) {
+		t.Errorf("widened: report %+v, tensor %v %v, Cast to %d, input %v", r, w.DataType, w.FloatData, g.Node[0].Attribute[0].I, g.Input[0].Type)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/tailslack"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -141,7 +142,7 @@ func LoadONNXOptions(path string, opts ONNXOptions) (*Model, error) {
 			camW = onnxCAMTap
 		}
 		m.CAMWeights = camW
-	} else if og.camPooled != "" {
+	} else if og.camPooled != "" && numClasses <= maxIdentityCAMClasses {
 		net.camIdentity = numClasses
 		m.CAMWeights = onnxCAMIdentityTap
 	}
@@ -195,7 +196,7 @@ func (n *onnxNet) build(scope *model.Scope, images *graph.Node) *graph.Node {
 		camviz.Tap(graph.Transpose(w, 0, 1), n.camTap)
 	}
 	if n.camIdentity > 0 && logits != nil {
-		eye := graph.ConvertDType(graph.Diagonal(g, n.camIdentity), logits.DType())
+		eye := graph.OneHot(graph.Iota(g, shapes.Make(dtypes.Int32, n.camIdentity), 0), n.camIdentity, logits.DType())
 		camviz.Tap(eye, onnxCAMIdentityTap)
 	}
 	if len(replaced) > 0 {

@@ -8,6 +8,10 @@ import (
 // weights when the scores are the global average pooling of a C-channel layer.
 const onnxCAMIdentityTap = "camviz.cam_identity"
 
+// maxIdentityCAMClasses bounds C for that identity (4096: 64 MiB in float32), which every
+// graph of the model builds; a model with more classes gets no CAM weights.
+const maxIdentityCAMClasses = 4096
+
 // pooledScoreLayer returns the layer whose global average pooling IS the score: the input
 // of a GlobalAveragePool from which the score is reached through shape-only ops
 // (Flatten, Reshape, Squeeze, Identity), or "" when the score is anything else.

@@ -39,7 +39,7 @@ func referenceTop5(t *testing.T, path string) ([]int, []float64) {
 // model's final Softmax, the preprocessing with the float16 note, the layer), the top-5
 // names and probabilities against the float64 reference (scripts/gen_pretrained_refs.py),
 // CAM left out at that layer (it applies at conv10_2 only, whose pooling is the score),
-// and a map file for every other method. --method all runs
+// and a map file for every other method; then DFF and RefineCAM over three layers run. --method all runs
 // at fire9/squeeze1x1_2 (64 channels) so that Score-CAM makes 64 forward passes, not the
 // 1000 of the default layer; the coffee picture then checks the default layer (conv10_2)
 // and the espresso; the imagenet preset (RGB, 0–1) on the cat gives no cat at all.
@@ -74,6 +74,29 @@ func TestExplainRealSqueezeNet(t *testing.T) {
 		for _, ext := range []string{".npy", ".png"} {
 			if _, err := os.Stat(filepath.Join(out, "fire9_squeeze1x1_2", method+ext)); err != nil {
 				t.Errorf("%s%s: %v", method, ext, err)
+			}
+		}
+	}
+
+	// The modes outside --method all: Deep Feature Factorization, and RefineCAM over three
+	// layers (fire5 → fire9 → conv10).
+	dff, refine := t.TempDir(), t.TempDir()
+	for _, c := range []struct {
+		args  []string
+		files []string
+	}{
+		{[]string{"--method", "dff", "--layer", "fire9/concat_1", "--out", dff},
+			[]string{filepath.Join(dff, "fire9_concat_1", "DFF_concepts.npy"), filepath.Join(dff, "fire9_concat_1", "DFF_overlay_0.png")}},
+		{[]string{"--method", "gradcam", "--refine", "gradcam", "--layer", "fire5/concat_1", "--layer", "fire9/concat_1",
+			"--layer", "conv10_2", "--out", refine}, []string{filepath.Join(refine, "multilayer", "RefineCAM_GradCAM.npy")}},
+	} {
+		args := append([]string{"explain", "--model", model, "--input", filepath.Join(squeezeNetDir, "chelsea_224.png"), "--preset", "caffe"}, c.args...)
+		if code, _, stderr := runCLI(t, args...); code != 0 {
+			t.Errorf("%q: exit %d: %s", c.args, code, stderr)
+		}
+		for _, f := range c.files {
+			if _, err := os.Stat(f); err != nil {
+				t.Errorf("%q: %v", c.args, err)
 			}
 		}
 	}
