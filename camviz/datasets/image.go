@@ -87,6 +87,9 @@ func decodeImage(f io.ReadSeeker, path string, h, w int) ([]float32, error) {
 // (channel/65535 of the 16-bit premultiplied colour) and returns it with its height
 // and width.
 func FromImage(img image.Image) (pix []float32, h, w int) {
+	if pix, h, w, ok := fromImageDirect(img); ok {
+		return pix, h, w
+	}
 	b := img.Bounds()
 	h, w = b.Dy(), b.Dx()
 	pix = make([]float32, h*w*3)

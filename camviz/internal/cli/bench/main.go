@@ -14,8 +14,10 @@
 // -quick is a smoke run (under a minute: batch 1, 3 repetitions, no Score-CAM,
 // 50 images instead of 1000 in the throughput row);
 // -torch also runs ResNet-18 forward and Grad-CAM with Debian's python3-torch
-// (apt-get install python3-torch) and prints the ratios measured in the same
-// run; -cpuprofile FILE writes a CPU profile of the whole run. The backend is
+// (apt-get install python3-torch), with the default OpenMP waiting and with
+// OMP_WAIT_POLICY=PASSIVE, before camviz's rows, and prints the ratios measured
+// in the same run; -pgc DIR times pytorch-grad-cam's own Score-CAM (imported
+// from DIR, never part of camviz) on the same network for the Score-CAM ratio; -cpuprofile FILE writes a CPU profile of the whole run. The backend is
 // backends.New's ($GOMLX_BACKEND selects another one). docs/performance.md
 // holds the latest full run.
 package bench
@@ -41,12 +43,18 @@ type options struct {
 	Spec      models.Spec // the ResNet
 	Convs     []convShape
 	ScoreCAM  bool
+	// ScoreChunks are the chunk sizes of the Score-CAM chunk-size rows (-score-chunks); none skips them.
+	ScoreChunks []int
 	// Throughput is the number of images the end-to-end pipeline row explains (0 skips it).
 	Throughput int
 	Torch      bool
-	MD         string // Markdown output file
-	Profile    string // CPU profile file
-	Soak       int    // Explain calls of the soak rows (soak.go); 0 skips them
+	TorchAfter bool // -torch-after: run torch again after camviz's rows (a same-run check of the order's effect)
+	// PGC is the -pgc value: folders (':'-separated) holding pytorch_grad_cam (and ttach),
+	// for the same-run pytorch-grad-cam Score-CAM rows; "" skips them.
+	PGC     string
+	MD      string // Markdown output file
+	Profile string // CPU profile file
+	Soak    int    // Explain calls of the soak rows (soak.go); 0 skips them
 }
 
 func defaultOptions() options {
@@ -81,9 +89,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	batches := fs.String("batches", "1,8", "ResNet-18 batch sizes, comma separated")
 	size := fs.Int("size", 224, "ResNet-18 image size")
 	fs.BoolVar(&opts.ScoreCAM, "scorecam", true, "measure Score-CAM (batch 1)")
+	scoreChunks := fs.String("score-chunks", "", "Score-CAM per-pass time for these chunk sizes (comma separated, e.g. 1,2,4,8,15), interleaved; empty skips it")
 	fs.IntVar(&opts.Throughput, "throughput", opts.Throughput,
 		"images for the end-to-end row (decode PNG → resize → Grad-CAM → overlay → PNG, stages overlapped); 0 skips it")
 	fs.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
+	fs.BoolVar(&opts.TorchAfter, "torch-after", false, "with -torch: run torch again after camviz's rows, to see what the order does")
+	fs.StringVar(&opts.PGC, "pgc", "", "DIR[:TTACH_DIR]: also time pytorch-grad-cam's own Score-CAM on the same ResNet-18, "+
+		"importing it from DIR (a checkout of jacobgil/pytorch-grad-cam; ttach's folder after ':' if not installed)")
 	fs.StringVar(&opts.MD, "md", "", "also write the table as Markdown to this file")
 	fs.StringVar(&opts.Profile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.IntVar(&opts.Soak, "soak", 1000, "Explain calls on one Explainer for the soak rows (RSS every 100 calls); 0 skips them")
@@ -102,6 +114,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	var err error
 	if opts.Batches, err = parseBatches(*batches); err != nil {
 		return fail(stderr, err)
+	}
+	if *scoreChunks != "" {
+		if opts.ScoreChunks, err = parseBatches(*scoreChunks); err != nil {
+			return fail(stderr, fmt.Errorf("-score-chunks %q: want positive chunk sizes separated by commas, e.g. 1,2,4,8,15", *scoreChunks))
+		}
 	}
 	if *size < 32 {
 		return fail(stderr, fmt.Errorf("-size %d: ResNet-18 needs images of at least 32×32", *size))

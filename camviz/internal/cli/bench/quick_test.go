@@ -18,7 +18,7 @@ import (
 func TestQuickRun(t *testing.T) {
 	md := filepath.Join(t.TempDir(), "table.md")
 	opts := options{Quick: true, Reps: 2, Warmup: 1, ScoreReps: 1, Batches: []int{1, 2}, Spec: tinyResNet18(),
-		ScoreCAM: true, Throughput: 3, MD: md, Convs: []convShape{
+		ScoreCAM: true, ScoreChunks: []int{1, 4}, Throughput: 3, MD: md, Convs: []convShape{
 			{Name: "stem 7×7/2", Batch: 1, Size: 16, Cin: 3, Cout: 4, K: 7, Stride: 2, Pad: 3},
 			{Name: "3×3 @8", Batch: 1, Size: 8, Cin: 8, Cout: 8, K: 3, Stride: 1, Pad: 1},
 		}}
@@ -38,7 +38,7 @@ func TestQuickRun(t *testing.T) {
 		}
 	}
 	want = append(want, "resnet/b1/scorecam", "resnet/b1/scorecam-256MiB", "resnet/b1/scorecam-rss-1024MiB",
-		"resnet/b1/scorecam-rss-256MiB", "throughput/pipeline", "throughput/ratio",
+		"resnet/b1/scorecam-rss-256MiB", "scorecam-chunk/1", "scorecam-chunk/4", "throughput/pipeline", "throughput/ratio",
 		"overlay", "rss/whole run")
 	for _, id := range want {
 		r, ok := rep.find(id)

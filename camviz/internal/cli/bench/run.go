@@ -57,9 +57,38 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if opts.Torch { // fail before the long measurements, not after
-		if _, err := findTorchPython(); err != nil {
+	// torch runs first, before this process has allocated or started anything
+	// that could compete with it for the cores (docs/performance.md, "torch in the
+	// bench"); its rows are added at the end, with the ratios.
+	if (opts.Torch || opts.PGC != "") && !hasBatch1(opts.Batches) {
+		return nil, fmt.Errorf("-torch and -pgc compare with batch 1: include 1 in -batches")
+	}
+	if opts.PGC != "" && !opts.ScoreCAM {
+		return nil, fmt.Errorf("-pgc compares with camviz's Score-CAM: drop -scorecam=false (or give -scorecam with -quick)")
+	}
+	var torch *torchMeasure
+	var pgc *pgcMeasure
+	if opts.Torch || opts.PGC != "" {
+		py, err := findTorchPython()
+		if err != nil {
 			return nil, err
+		}
+		if err := checkPGC(py, opts.PGC); err != nil {
+			return nil, err
+		}
+		policy := os.Getenv("OMP_WAIT_POLICY")
+		if opts.Torch {
+			if torch, err = measureTorch(opts); err != nil {
+				return nil, err
+			}
+			policy = torch.best().Policy
+			step("torch")
+		}
+		if opts.PGC != "" {
+			if pgc, err = measurePGC(py, opts.PGC, opts, policy); err != nil {
+				return nil, err
+			}
+			step("pytorch-grad-cam Score-CAM")
 		}
 	}
 	backend, err := backends.New()
@@ -127,6 +156,15 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 				memRow(what)
 			}
 		}
+		if len(opts.ScoreChunks) > 0 {
+			rows, err := rb.scoreChunkRows(opts.ScoreChunks)
+			if err != nil {
+				return nil, err
+			}
+			rep.Rows = append(rep.Rows, rows...)
+			step("Score-CAM chunk sizes")
+			memRow("Score-CAM chunk sizes")
+		}
 	}
 
 	tp, err := rb.throughputRows()
@@ -153,18 +191,22 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 	rep.Rows = append(rep.Rows, soak...)
 	step(fmt.Sprintf("soak (%d Explain calls)", opts.Soak))
 
-	if opts.Torch {
-		fwd, ok1 := rep.find("resnet/b1/forward")
-		gc, ok2 := rep.find("resnet/b1/gradcam")
-		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("-torch compares with batch 1: include 1 in -batches")
+	if pgc != nil {
+		sc, _ := rep.find("resnet/b1/scorecam")
+		rep.Rows = append(rep.Rows, pgcRows(pgc, sc.Value, sc.CPU)...)
+	}
+	if torch != nil {
+		fwd, _ := rep.find("resnet/b1/forward")
+		gc, _ := rep.find("resnet/b1/gradcam")
+		rep.Rows = append(rep.Rows, torchRows(torch, fwd.Value, gc.Value)...)
+		if opts.TorchAfter { // the same script again, now that camviz's rows have run
+			again, err := measureTorch(opts)
+			if err != nil {
+				return nil, err
+			}
+			rep.Rows = append(rep.Rows, torchAfterRows(again)...)
+			step("torch again")
 		}
-		rows, err := torchRows(opts, fwd.Value, gc.Value)
-		if err != nil {
-			return nil, err
-		}
-		rep.Rows = append(rep.Rows, rows...)
-		step("torch")
 	}
 	memRow("the overlay")
 	mem = append(mem, row{ID: "rss/whole run", Section: "Memory", Name: "peak RSS of the whole run",
@@ -189,6 +231,15 @@ func run(opts options, command string, out, progress io.Writer) (*report, error)
 		}
 	}
 	return rep, nil
+}
+
+func hasBatch1(batches []int) bool {
+	for _, b := range batches {
+		if b == 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // preamble says where and how the numbers were measured.
