@@ -22,6 +22,10 @@ var MaxPatchBytes int64 = 4 << 30
 // per-axis parameter has one value per spatial axis, and the groups (channel
 // or batch) are described by one count and the axes they split.
 type plan struct {
+	// noSmallProducts keeps this convolution on the packed product even where
+	// SmallProducts would cut it (set for graphs built under VariablesAsParameters).
+	noSmallProducts bool
+
 	dtype    dtypes.DType
 	axes     compute.ConvolveAxesConfig
 	inDims   []int // input dimensions, in the input's own axis order

@@ -133,3 +133,35 @@ func TestSmallProductsAuto(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallProductsOffForParameterGraphs checks that graphs built under
+// VariablesAsParameters (Score-CAM's and Ablation-CAM's chunked graphs) keep the
+// packed product even with SmallProducts on, and that the same convolution built
+// without it is cut: the cut raised those methods' peak RSS past their budget.
+func TestSmallProductsOffForParameterGraphs(t *testing.T) {
+	saved := SmallProducts
+	defer func() { SmallProducts, onPatchChunks = saved, nil }()
+	rng := rand.New(rand.NewPCG(3, 4))
+	c := resnet18Forward[1].resnetLayer.convCase(1) // 3×3 @56
+	x, k := randTensor(rng, c.inDims), randTensor(rng, c.kDims)
+	fn := func(in []*graph.Node) []*graph.Node { return []*graph.Node{c.conv(in[0], in[1])} }
+	chunks := func(mode SmallProductsMode, params bool) int {
+		SmallProducts = mode
+		b := Wrap(native())
+		if params {
+			done := b.(*Backend).VariablesAsParameters()
+			defer done()
+		}
+		n := 0
+		onPatchChunks = func(c int) { n = max(n, c) }
+		run(t, b, fn, must(x.LocalClone()), must(k.LocalClone()))
+		return n
+	}
+	packed := chunks(SmallProductsOff, false)
+	if cut := chunks(SmallProductsOn, false); cut <= packed {
+		t.Fatalf("SmallProducts on: %d chunks, not more than the packed product's %d: the test no longer sees the cut", cut, packed)
+	}
+	if got := chunks(SmallProductsOn, true); got != packed {
+		t.Errorf("SmallProducts on under VariablesAsParameters: %d chunks, want the packed product's %d", got, packed)
+	}
+}

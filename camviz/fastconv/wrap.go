@@ -203,6 +203,11 @@ func (f *Function) ConvGeneral(input, kernel compute.Value, axes compute.Convolv
 	if err != nil {
 		return native()
 	}
+	// Graphs built for Score-CAM's and Ablation-CAM's chunks (variables as
+	// parameters) keep the packed product: cutting their many small products
+	// raised the peak RSS of Score-CAM under a 256 MiB budget from 515 to about
+	// 690 MiB on ResNet-18 (docs/performance.md), past budget + 300 MiB.
+	p.noSmallProducts = f.builder.backend.paramVars.Load() > 0
 	out, err := p.lower(f.Function, input, kernel)
 	if err != nil {
 		// The lowering only uses standard ops; if the inner backend refuses
