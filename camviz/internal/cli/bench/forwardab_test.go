@@ -13,8 +13,6 @@ import (
 	"github.com/camviz/camviz/camviz/fastconv"
 	"github.com/camviz/camviz/camviz/models"
 	"github.com/gomlx/compute/gobackend"
-	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/ml/model"
 )
 
 // forwardVariant is one Go backend configuration of BenchmarkResNet18ForwardAB.
@@ -116,28 +114,7 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 			b.Fatal(err)
 		}
 		img := randomTensor(rand.New(rand.NewPCG(5, 6)), batch, 224, 224, 3)
-		newExec := func() *model.Exec {
-			e, err := model.NewExec(backend, m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-				return m.Fn(scope, x)
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return e
-		}
-		exec := func(e *model.Exec) error {
-			out, err := e.Exec(img)
-			for _, t := range out {
-				t.FinalizeAll()
-			}
-			return err
-		}
-		initExec := newExec() // initialises the variables: the next graph embeds them as constants
-		if err := exec(initExec); err != nil {
-			b.Fatal(err)
-		}
-		initExec.Finalize()
-		e := newExec()
+		e, exec := constForwardExec(b, backend, m, img)
 		b.Cleanup(e.Finalize)
 		// Read while the graph is built, at its first call.
 		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = v.chunkBytes, v.small, v.smallEntries

@@ -5,7 +5,10 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/camviz/camviz/camviz/models"
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -22,30 +25,38 @@ func BenchmarkResNet18ForwardConst(b *testing.B) {
 	for _, batch := range []int{1, 8} {
 		b.Run(fmt.Sprintf("b%d", batch), func(b *testing.B) {
 			img := randomTensor(rand.New(rand.NewPCG(5, 6)), batch, 224, 224, 3)
-			newExec := func() *model.Exec {
-				e, err := model.NewExec(backend, m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-					return m.Fn(scope, x)
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-				return e
-			}
-			run := func(e *model.Exec) error {
-				out, err := e.Exec(img)
-				for _, t := range out {
-					t.FinalizeAll()
-				}
-				return err
-			}
-			initExec := newExec() // the first graph initialises the variables
-			if err := run(initExec); err != nil {
-				b.Fatal(err)
-			}
-			initExec.Finalize()
-			e := newExec()
+			e, run := constForwardExec(b, backend, m, img)
 			defer e.Finalize()
 			loop(b, func() error { return run(e) })
 		})
 	}
+}
+
+// constForwardExec compiles m's forward pass on backend after a first graph
+// has initialised the variables, so that this one embeds the weights as
+// constants (as the bench command's and the Explainers' graphs do). The graph
+// itself is built at e's first call; run executes e on img and frees the outputs.
+func constForwardExec(b *testing.B, backend compute.Backend, m *models.Model, img *tensors.Tensor) (e *model.Exec, run func(*model.Exec) error) {
+	newExec := func() *model.Exec {
+		e, err := model.NewExec(backend, m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+			return m.Fn(scope, x)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return e
+	}
+	run = func(e *model.Exec) error {
+		out, err := e.Exec(img)
+		for _, t := range out {
+			t.FinalizeAll()
+		}
+		return err
+	}
+	initExec := newExec() // the first graph initialises the variables
+	if err := run(initExec); err != nil {
+		b.Fatal(err)
+	}
+	initExec.Finalize()
+	return newExec(), run
 }
