@@ -124,13 +124,7 @@ var shapeOps = map[string]bool{"Shape": true, "Size": true}
 // first node outputs for which isSpatial holds on every path (without walking past them),
 // and the first token tensor (isTokens) it walked through, if any.
 func spatialFrontier(og *onnxGraph, score string, isSpatial, isTokens func(string) bool) (frontier []string, crossed string) {
-	producer := map[string]int{}
-	nodes := og.proto.GetGraph().GetNode()
-	for i, n := range nodes {
-		for _, o := range n.Output {
-			producer[o] = i
-		}
-	}
+	producer := producers(og.proto.GetGraph().GetNode())
 	seen := map[string]bool{}
 	stack := []string{score}
 	for len(stack) > 0 {
@@ -147,11 +141,11 @@ func spatialFrontier(og *onnxGraph, score string, isSpatial, isTokens func(strin
 		if crossed == "" && isTokens(name) {
 			crossed = name
 		}
-		i, ok := producer[name]
-		if !ok || shapeOps[nodes[i].OpType] {
+		n, ok := producer[name]
+		if !ok || shapeOps[n.OpType] {
 			continue // a graph input, an initializer, or a shape computation
 		}
-		stack = append(stack, nodes[i].Input...)
+		stack = append(stack, n.Input...)
 	}
 	return frontier, crossed
 }
@@ -161,12 +155,7 @@ func spatialFrontier(og *onnxGraph, score string, isSpatial, isTokens func(strin
 // of a Softmax node; "" if there is none.
 func lastAttentionNorm(og *onnxGraph, score string, isTokens func(string) bool) string {
 	nodes := og.proto.GetGraph().GetNode()
-	producer := map[string]int{}
-	for i, n := range nodes {
-		for _, o := range n.Output {
-			producer[o] = i
-		}
-	}
+	producer := producers(nodes)
 	// ancestors returns every node output the given outputs are computed from (shape
 	// computations excluded), themselves included.
 	ancestors := func(starts ...string) map[string]bool {
@@ -179,8 +168,8 @@ func lastAttentionNorm(og *onnxGraph, score string, isTokens func(string) bool) 
 				continue
 			}
 			seen[name] = true
-			if i, ok := producer[name]; ok && !shapeOps[nodes[i].OpType] {
-				stack = append(stack, nodes[i].Input...)
+			if n, ok := producer[name]; ok && !shapeOps[n.OpType] {
+				stack = append(stack, n.Input...)
 			}
 		}
 		return seen

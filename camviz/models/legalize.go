@@ -350,12 +350,7 @@ func stringAttribute(name, v string) *protos.AttributeProto {
 // prune removes the nodes no graph output depends on (a cut label branch, say) and the
 // initializers no node reads (a string constant of labels, which onnx-gomlx cannot load).
 func (l *legalizer) prune() {
-	producer := map[string]*protos.NodeProto{}
-	for _, n := range l.g.Node {
-		for _, o := range n.Output {
-			producer[o] = n
-		}
-	}
+	producer := producers(l.g.Node)
 	keep := map[*protos.NodeProto]bool{}
 	var queue []string
 	for _, o := range l.g.Output {

@@ -28,12 +28,7 @@ var labelPathOps = map[string]bool{"ZipMap": true, "ArrayFeatureExtractor": true
 // tensor type when a default-domain op other than ArgMax produces it, and is cut
 // otherwise.
 func (l *legalizer) cutNonTensorOutputs() error {
-	producer := map[string]*protos.NodeProto{}
-	for _, n := range l.g.Node {
-		for _, o := range n.Output {
-			producer[o] = n
-		}
-	}
+	producer := producers(l.g.Node)
 	var kept []*protos.ValueInfoProto
 	var cut []string
 	for _, o := range l.g.Output {

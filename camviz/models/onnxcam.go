@@ -22,12 +22,7 @@ const maxIdentityCAMClasses = 4096
 // al. 2016, M_c = Σ_k w_ck f_k with score_c = Σ_k w_ck · GAP(f_k)) is then exact at L with
 // w = the identity: the class activation map of class c is channel c of L itself.
 func pooledScoreLayer(gr *protos.GraphProto, score string) string {
-	producer := map[string]*protos.NodeProto{}
-	for _, n := range gr.GetNode() {
-		for _, o := range n.GetOutput() {
-			producer[o] = n
-		}
-	}
+	producer := producers(gr.GetNode())
 	name := score
 	for range len(gr.GetNode()) + 1 {
 		n := producer[name]

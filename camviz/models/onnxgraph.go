@@ -213,12 +213,7 @@ func exposedOutputs(gr *protos.GraphProto) []string {
 // second operand is an initializer, and returns that initializer's name and whether it is
 // stored transposed ([numClasses, K]: Gemm with transB=1).
 func findClassifierWeights(gr *protos.GraphProto, logits string, inits map[string]bool) (string, bool) {
-	producer := map[string]*protos.NodeProto{}
-	for _, n := range gr.Node {
-		for _, o := range n.Output {
-			producer[o] = n
-		}
-	}
+	producer := producers(gr.Node)
 	queue, seen := []string{logits}, map[string]bool{}
 	for len(queue) > 0 {
 		name := queue[0]
@@ -282,3 +277,14 @@ var onnxElemType = map[dtypes.DType]int32{
 // tapName is the camviz tap name of an ONNX node output: the name without a leading "/"
 // (a leading "/" would make GoMLX read it as an absolute alias path).
 func tapName(onnxName string) string { return strings.TrimPrefix(onnxName, "/") }
+
+// producers maps each node output of nodes to the node that computes it.
+func producers(nodes []*protos.NodeProto) map[string]*protos.NodeProto {
+	producer := map[string]*protos.NodeProto{}
+	for _, n := range nodes {
+		for _, o := range n.GetOutput() {
+			producer[o] = n
+		}
+	}
+	return producer
+}
