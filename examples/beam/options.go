@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/evaluate"
 )
@@ -58,34 +57,22 @@ func (o Options) check() error {
 func (o Options) config() (evaluate.Config, error) {
 	cfg := evaluate.Config{TauStep: o.TauStep, BatchSize: o.Batch, CausalSteps: o.CausalSteps,
 		PointingTolerance: o.Tolerance, Seed: o.Seed, Layers: splitList(o.Layers)}
-	if !strings.EqualFold(o.Methods, "all") {
-		for _, s := range splitList(o.Methods) {
-			m, err := camviz.ParseMethod(s)
-			if err != nil {
-				return cfg, err
-			}
-			cfg.Methods = append(cfg.Methods, m)
-		}
-	}
 	var err error
+	if cfg.Methods, err = evaluate.ParseMethods(o.Methods); err != nil {
+		return cfg, err
+	}
 	if cfg.Metrics, err = evaluate.ParseMetrics(o.Metrics); err != nil {
 		return cfg, err
 	}
 	if strings.EqualFold(strings.TrimSpace(o.Metrics), "default") || strings.TrimSpace(o.Metrics) == "" {
-		cfg.Metrics = nil
-		for _, m := range evaluate.DefaultMetrics() {
-			if m != evaluate.PxAP || o.Dataset == datasets.WSOLOpenImages {
-				cfg.Metrics = append(cfg.Metrics, m)
-			}
-		}
+		cfg.Metrics = evaluate.WSOLDefaultMetrics(o.Dataset)
 	}
-	switch o.Target {
-	case "label", "":
-		cfg.Target = evaluate.TargetLabel
-	case "predicted":
-		cfg.Target = evaluate.TargetPredicted
-	default:
-		return cfg, fmt.Errorf("-target %q: use label or predicted", o.Target)
+	target := o.Target
+	if target == "" {
+		target = "label"
+	}
+	if cfg.Target, err = evaluate.ParseTarget(target); err != nil {
+		return cfg, fmt.Errorf("-%v", err)
 	}
 	return cfg, nil
 }

@@ -88,30 +88,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 func (o options) config() (evaluate.Config, error) {
 	cfg := evaluate.Config{TauStep: o.tauStep, BatchSize: o.batch, CausalSteps: o.causalSteps,
 		PointingTolerance: o.tolerance, Seed: o.seed}
-	if !strings.EqualFold(o.methods, "all") {
-		for _, s := range splitList(o.methods) {
-			m, err := camviz.ParseMethod(s)
-			if err != nil {
-				return cfg, usageError{err}
-			}
-			cfg.Methods = append(cfg.Methods, m)
-		}
+	var err error
+	if cfg.Methods, err = evaluate.ParseMethods(o.methods); err != nil {
+		return cfg, usageError{err}
 	}
 	cfg.Layers = splitList(o.layers)
-	var err error
 	if cfg.Metrics, err = evaluate.ParseMetrics(o.metrics); err != nil {
 		return cfg, usageError{err}
 	}
 	if o.wsol.active() && o.metrics == "default" {
-		cfg.Metrics = wsolDefaultMetrics(o.wsol.dataset)
+		cfg.Metrics = evaluate.WSOLDefaultMetrics(o.wsol.dataset)
 	}
-	switch o.target {
-	case "label":
-		cfg.Target = evaluate.TargetLabel
-	case "predicted":
-		cfg.Target = evaluate.TargetPredicted
-	default:
-		return cfg, usagef("-target %q: use label or predicted", o.target)
+	if cfg.Target, err = evaluate.ParseTarget(o.target); err != nil {
+		return cfg, usagef("-%v", err)
 	}
 	if !o.quiet {
 		cfg.Progress = o.progress

@@ -34,19 +34,6 @@ func (w wsolOptions) check() error {
 	return nil
 }
 
-// wsolDefaultMetrics are the default columns for a WSOL dataset: the box datasets (CUB,
-// ILSVRC) have no masks, so PxAP is left out; OpenImages has them all.
-func wsolDefaultMetrics(dataset string) []evaluate.Metric {
-	var out []evaluate.Metric
-	for _, m := range evaluate.DefaultMetrics() {
-		if m == evaluate.PxAP && dataset != datasets.WSOLOpenImages {
-			continue
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 // loadWSOL reads the first n images (all when n ≤ 0) of the split at the model's input
 // size, preprocessed as the model states (evaluate.Preprocess), and a line saying where
 // they come from.
