@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,14 +32,6 @@ var resnet18Forward = []struct {
 	{resnetLayer{"3x3s2_14x256to512", 14, 256, 512, 3, 2, 1}, 1},
 	{resnetLayer{"1x1s2_14x256to512", 14, 256, 512, 1, 2, 0}, 1},
 	{resnetLayer{"3x3_7x512", 7, 512, 512, 3, 1, 1}, 3},
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // timedVariant is one way of computing a layer, timed interleaved with the others.
@@ -134,12 +125,12 @@ func BenchmarkResNet18Layers(b *testing.B) {
 			}
 			for range b.N {
 				for _, v := range variants {
-					t0, c0 := time.Now(), processCPU()
+					t0, c0 := time.Now(), cpuTime()
 					if err := v.run(); err != nil {
 						b.Fatal(err)
 					}
 					v.wall = append(v.wall, time.Since(t0))
-					v.cpu = append(v.cpu, processCPU()-c0)
+					v.cpu = append(v.cpu, cpuTime()-c0)
 				}
 			}
 			dotExec.Finalize()

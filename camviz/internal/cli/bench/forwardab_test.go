@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/camviz/camviz/camviz/fastconv"
 	"github.com/camviz/camviz/camviz/models"
@@ -22,7 +20,6 @@ type forwardVariant struct {
 	small        fastconv.SmallProductsMode // fastconv.SmallProducts while its graph is built
 	smallEntries int                        // fastconv.SmallProductEntries while its graph is built
 	run          func() error
-	wall, cpu    []time.Duration
 }
 
 // parseForwardVariants parses "name=config[@chunkKiB][/small[N]|/nosmall];…":
@@ -124,25 +121,19 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = savedChunk, savedSmall, savedEntries
 		v.run = func() error { return exec(e) }
 	}
+	fns := make([]func() error, len(variants))
+	for i, v := range variants {
+		fns[i] = v.run
+	}
 	b.ResetTimer()
-	for b.Loop() {
-		for _, v := range variants {
-			t0, c0 := time.Now(), cpuTime()
-			if err := v.run(); err != nil {
-				b.Fatal(err)
-			}
-			v.wall = append(v.wall, time.Since(t0))
-			v.cpu = append(v.cpu, cpuTime()-c0)
-		}
+	times, err := measureAll(0, b.N, fns...) // interleaved; each was run once above
+	if err != nil {
+		b.Fatal(err)
 	}
 	b.StopTimer()
-	median := func(d []time.Duration) float64 {
-		s := slices.Clone(d)
-		slices.Sort(s)
-		return float64(s[len(s)/2]) / 1e6
-	}
-	for _, v := range variants {
+	for i, v := range variants {
+		wall, cpu := float64(times[i].Wall)/1e6, float64(times[i].CPU)/1e6
 		fmt.Printf("batch %d %-10s %-40q small mode %d, entries %d: wall %8.2f ms  CPU %8.2f ms  (%.2f cores busy)\n", batch, v.name, v.config,
-			v.small, v.smallEntries, median(v.wall), median(v.cpu), median(v.cpu)/median(v.wall))
+			v.small, v.smallEntries, wall, cpu, cpu/wall)
 	}
 }
