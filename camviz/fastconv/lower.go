@@ -5,8 +5,9 @@ import (
 )
 
 // lower adds to f the ops computing the convolution of x with k described by
-// p, and returns the output in the layout p.axes asks for.
-func (p *plan) lower(f compute.Function, x, k compute.Value) (compute.Value, error) {
+// p, and returns the output in the layout p.axes asks for. kConst is the
+// kernel's flat data when k is a graph constant, else nil.
+func (p *plan) lower(f compute.Function, x, k compute.Value, kConst any) (compute.Value, error) {
 	o := &ops{f: f}
 	var batch []int
 	if p.groupAxes() == 1 {
@@ -15,11 +16,21 @@ func (p *plan) lower(f compute.Function, x, k compute.Value) (compute.Value, err
 	xc := p.canonicalInput(o, x) // [G?, N, I_1..I_S, Cg]
 	var y compute.Value          // [G?, N, O_1..O_S, Og]
 	phases, poly := p.polyphase()
+	wino := p.winogradChoice(kConst != nil)
 	switch {
 	case p.pointwise() && (allOnes(p.inDil) || allOnes(p.strides)):
 		y = p.lowerPointwise(o, xc, p.canonicalKernel(o, k), batch)
 	case poly:
 		y = p.lowerPolyphase(o, xc, p.canonicalKernel(o, k), phases, batch)
+	case wino != nil:
+		var u compute.Value
+		if kConst != nil {
+			u = p.winogradKernelConst(o, wino, kConst)
+		} else {
+			u = p.winogradKernel(o, wino, p.canonicalKernel(o, k))
+		}
+		y = p.lowerWinograd(o, wino, xc, u)
+		p.winograd = true
 	case p.kernelChannelsLast():
 		// [Og, K_1..K_S, Cg]: the product's "transposed" layout.
 		y = p.patchDot(o, xc, p.outerOutputKernel(o, k), iota(1, p.spatial+1), batch)

@@ -25,6 +25,8 @@ type plan struct {
 	// noSmallProducts keeps this convolution on the packed product even where
 	// SmallProducts would cut it (set for graphs built under VariablesAsParameters).
 	noSmallProducts bool
+	// winograd is set by lower when it used Winograd's algorithm.
+	winograd bool
 
 	dtype    dtypes.DType
 	axes     compute.ConvolveAxesConfig

@@ -18,6 +18,7 @@ import (
 // others compare that with the native op): chunking by output rows must not
 // change the values beyond float32 round-off.
 func TestSmallProducts(t *testing.T) {
+	withWinograd(t, WinogradOff) // its 3×3 stride-1 cases would take Winograd's algorithm
 	savedMode, savedEntries := SmallProducts, SmallProductEntries
 	defer func() { SmallProducts, SmallProductEntries, onPatchChunks = savedMode, savedEntries, nil }()
 	rng := rand.New(rand.NewPCG(21, 21))
@@ -139,6 +140,7 @@ func TestSmallProductsAuto(t *testing.T) {
 // packed product even with SmallProducts on, and that the same convolution built
 // without it is cut: the cut raised those methods' peak RSS past their budget.
 func TestSmallProductsOffForParameterGraphs(t *testing.T) {
+	withWinograd(t, WinogradOff) // the 3×3 convolution below would take Winograd's algorithm
 	saved := SmallProducts
 	defer func() { SmallProducts, onPatchChunks = saved, nil }()
 	rng := rand.New(rand.NewPCG(3, 4))

@@ -18,6 +18,7 @@ type Backend struct {
 	compute.Backend
 
 	lowered, fallback         atomic.Int64
+	winograd                  atomic.Int64
 	poolLowered, poolFallback atomic.Int64
 
 	tailSlackErr error
@@ -32,6 +33,9 @@ type Stats struct {
 	Lowered int64
 	// Fallback is the number of ConvGeneral ops handed to the inner backend's native op.
 	Fallback int64
+	// Winograd is how many of the Lowered ones use Winograd's F(2×2, 3×3)
+	// (see the Winograd mode).
+	Winograd int64
 	// PoolLowered and PoolFallback count the ReduceWindow ops (pooling) lowered to
 	// strided slices (see Function.ReduceWindow) and handed to the native op.
 	PoolLowered, PoolFallback int64
@@ -65,7 +69,7 @@ func (b *Backend) Unwrap() compute.Backend { return b.Backend }
 // Stats returns how many ConvGeneral ops were lowered and how many fell back
 // to the native op, over all graphs built with this backend so far.
 func (b *Backend) Stats() Stats {
-	return Stats{Lowered: b.lowered.Load(), Fallback: b.fallback.Load(),
+	return Stats{Lowered: b.lowered.Load(), Fallback: b.fallback.Load(), Winograd: b.winograd.Load(),
 		PoolLowered: b.poolLowered.Load(), PoolFallback: b.poolFallback.Load()}
 }
 
@@ -129,6 +133,27 @@ type Function struct {
 
 	builder *Builder
 	parent  *Function
+
+	// constants maps the float constants added to this function to their
+	// flat data (for Winograd's kernel transform at build time).
+	constants map[compute.Value]any
+}
+
+// Constant adds a constant; float32 and float64 ones are remembered, so that
+// a convolution whose kernel is one can transform it when the graph is built.
+func (f *Function) Constant(flat any, dims ...int) (compute.Value, error) {
+	v, err := f.Function.Constant(flat, dims...)
+	if err != nil {
+		return v, err
+	}
+	switch flat.(type) {
+	case []float32, []float64:
+		if f.constants == nil {
+			f.constants = make(map[compute.Value]any)
+		}
+		f.constants[v] = flat
+	}
+	return v, nil
 }
 
 // unwrapFn returns the inner function of a wrapped function, or f itself.
@@ -208,13 +233,16 @@ func (f *Function) ConvGeneral(input, kernel compute.Value, axes compute.Convolv
 	// raised the peak RSS of Score-CAM under a 256 MiB budget from 515 to about
 	// 690 MiB on ResNet-18 (docs/performance.md), past budget + 300 MiB.
 	p.noSmallProducts = f.builder.backend.paramVars.Load() > 0
-	out, err := p.lower(f.Function, input, kernel)
+	out, err := p.lower(f.Function, input, kernel, f.constants[kernel])
 	if err != nil {
 		// The lowering only uses standard ops; if the inner backend refuses
 		// one of them, the native op is still correct.
 		return native()
 	}
 	f.builder.backend.lowered.Add(1)
+	if p.winograd {
+		f.builder.backend.winograd.Add(1)
+	}
 	return out, nil
 }
 

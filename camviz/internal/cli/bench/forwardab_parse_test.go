@@ -16,7 +16,15 @@ func TestParseForwardVariants(t *testing.T) {
 		vs[1].name != "par" || vs[1].config != "ops_parallel,num_executors=2" || vs[1].chunkBytes != 2048<<10 || vs[0].small != fastconv.SmallProductsOff || vs[1].small != fastconv.SmallProductsOn {
 		t.Errorf("got %+v %+v", *vs[0], *vs[1])
 	}
-	for _, bad := range []string{"", "noequals", "a=ops_sequential@0", "a=ops_sequential@x", "a=ops_sequential/small0", "a=ops_sequential/smallx"} {
+	w, err := parseForwardVariants("a=num_executors=2/nosmall%off; b=num_executors=2%f4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w[0].winograd != fastconv.WinogradOff || w[0].small != fastconv.SmallProductsOff || w[1].winograd != fastconv.WinogradF4 ||
+		w[1].config != "num_executors=2" || vs[0].winograd != fastconv.Winograd {
+		t.Errorf("Winograd suffixes: got %+v %+v", *w[0], *w[1])
+	}
+	for _, bad := range []string{"", "noequals", "a=ops_sequential@0", "a=ops_sequential@x", "a=ops_sequential/small0", "a=ops_sequential/smallx", "a=ops_sequential%f3"} {
 		if _, err := parseForwardVariants(bad); err == nil {
 			t.Errorf("parseForwardVariants(%q): no error", bad)
 		}

@@ -19,15 +19,16 @@ type forwardVariant struct {
 	chunkBytes   int64                      // fastconv.ChunkPatchBytes while its graph is built
 	small        fastconv.SmallProductsMode // fastconv.SmallProducts while its graph is built
 	smallEntries int                        // fastconv.SmallProductEntries while its graph is built
+	winograd     fastconv.WinogradMode      // fastconv.Winograd while its graph is built
 	run          func() error
 }
 
-// parseForwardVariants parses "name=config[@chunkKiB][/small[N]|/nosmall];…":
+// parseForwardVariants parses "name=config[@chunkKiB][/small[N]|/nosmall][%winograd];…":
 // config is the Go backend's configuration string ("ops_sequential",
 // "ops_parallel,num_executors=2", …), chunkKiB the fastconv.ChunkPatchBytes its
 // graph is built with, /small builds it with fastconv.SmallProducts on (/smallN:
 // with fastconv.SmallProductEntries = N) and /nosmall with it off; without
-// either, the defaults.
+// either, the defaults; %winograd sets fastconv.Winograd (auto, off, on, f2, f4).
 func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 	var out []*forwardVariant
 	for _, item := range strings.Split(spec, ";") {
@@ -39,8 +40,17 @@ func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 			return nil, fmt.Errorf("variant %q: want name=config[@chunkKiB][/small[N]|/nosmall]", item)
 		}
 		v := &forwardVariant{name: strings.TrimSpace(name), chunkBytes: fastconv.ChunkPatchBytes,
-			small: fastconv.SmallProducts, smallEntries: fastconv.SmallProductEntries}
+			small: fastconv.SmallProducts, smallEntries: fastconv.SmallProductEntries, winograd: fastconv.Winograd}
 		rest = strings.TrimSpace(rest)
+		if r, mode, ok := strings.Cut(rest, "%"); ok {
+			modes := map[string]fastconv.WinogradMode{"auto": fastconv.WinogradAuto, "off": fastconv.WinogradOff,
+				"on": fastconv.WinogradOn, "f2": fastconv.WinogradF2, "f4": fastconv.WinogradF4}
+			m, known := modes[strings.TrimSpace(mode)]
+			if !known {
+				return nil, fmt.Errorf("variant %q: %%%s: want %%auto, %%off, %%on, %%f2 or %%f4", item, mode)
+			}
+			rest, v.winograd = r, m
+		}
 		if r, ok := strings.CutSuffix(rest, "/nosmall"); ok {
 			rest, v.small = r, fastconv.SmallProductsOff
 		} else if r, entries, ok := strings.Cut(rest, "/small"); ok {
@@ -96,9 +106,10 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 			b.Fatalf("$CAMVIZ_FORWARD_AB_BATCH=%q: want a positive batch size", s)
 		}
 	}
-	savedChunk, savedSmall, savedEntries := fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries
+	savedChunk, savedSmall, savedEntries, savedWino := fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries, fastconv.Winograd
 	defer func() {
 		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = savedChunk, savedSmall, savedEntries
+		fastconv.Winograd = savedWino
 	}()
 	for _, v := range variants {
 		inner, err := gobackend.New(v.config)
@@ -115,10 +126,12 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 		b.Cleanup(e.Finalize)
 		// Read while the graph is built, at its first call.
 		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = v.chunkBytes, v.small, v.smallEntries
+		fastconv.Winograd = v.winograd
 		if err := exec(e); err != nil {
 			b.Fatal(err)
 		}
 		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = savedChunk, savedSmall, savedEntries
+		fastconv.Winograd = savedWino
 		v.run = func() error { return exec(e) }
 	}
 	fns := make([]func() error, len(variants))
@@ -133,7 +146,7 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 	b.StopTimer()
 	for i, v := range variants {
 		wall, cpu := float64(times[i].Wall)/1e6, float64(times[i].CPU)/1e6
-		fmt.Printf("batch %d %-10s %-40q small mode %d, entries %d: wall %8.2f ms  CPU %8.2f ms  (%.2f cores busy)\n", batch, v.name, v.config,
-			v.small, v.smallEntries, wall, cpu, cpu/wall)
+		fmt.Printf("batch %d %-10s %-40q small mode %d, entries %d, Winograd mode %d: wall %8.2f ms  CPU %8.2f ms  (%.2f cores busy)\n", batch, v.name, v.config,
+			v.small, v.smallEntries, v.winograd, wall, cpu, cpu/wall)
 	}
 }
