@@ -5,9 +5,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/backends"
@@ -83,6 +85,16 @@ func BenchmarkScoreCAMPeakRSS(b *testing.B) {
 			runtime.ReadMemStats(&ms0)
 			fmt.Printf("budget %4d MiB: compiled: RSS %d MiB (+%d MiB), heap in use %d MiB\n", mib, compiled>>20, (compiled-before)>>20, ms0.HeapInuse>>20)
 			c0 := cpuTime()
+			if path := os.Getenv("CAMVIZ_RSS_HEAPPROFILE"); path != "" {
+				// The heap as of the last collection some seconds into the calls.
+				time.AfterFunc(20*time.Second, func() {
+					f, err := os.Create(fmt.Sprintf("%s.%d", path, mib))
+					if err == nil {
+						_ = pprof.WriteHeapProfile(f)
+						_ = f.Close()
+					}
+				})
+			}
 			for range calls {
 				res, err := ex.Explain(img, camviz.ArgmaxTarget())
 				if err != nil {
