@@ -43,11 +43,12 @@ var Winograd = WinogradAuto
 //     it, the products have too few rows to pay for streaming the transformed
 //     kernel, 16/9 of the original's size.
 //
-// F(4×4, 3×3) is never chosen automatically: it needs 2.25 multiply-adds per
-// output and channel pair instead of 4, but its float32 round-off is about 20
-// times larger (TestWinogradAccuracyResNet), which ill-conditioned methods
-// amplify (FullGrad on pytorch-grad-cam's model A: 0.6% instead of 4e-7);
-// WinogradF4 selects it.
+// F(4×4, 3×3) needs 2.25 multiply-adds per output and channel pair instead of 4,
+// but its float32 round-off is about 20 times larger (TestWinogradAccuracyResNet),
+// which ill-conditioned methods amplify (FullGrad on pytorch-grad-cam's model A:
+// 0.6% instead of 4e-7). WinogradAuto takes it, with the same thresholds, only
+// inside a ScoreRegion (the re-runs of perturbation methods, which keep only the
+// score of each pass); WinogradF4 selects it everywhere.
 var (
 	WinogradMinChannels   = 128
 	WinogradMinTiles      = 64
@@ -195,9 +196,15 @@ func (p *plan) winogradChoice(constKernel bool) *winogradAlgo {
 	if p.cg < WinogradMinChannels || p.og < WinogradMinChannels {
 		return nil
 	}
-	th, tw := winogradF2.tiles(p)
-	if tiles := p.n * th * tw; tiles >= WinogradMinTiles || (constKernel && tiles >= WinogradMinConstTiles) {
-		return winogradF2
+	algos := []*winogradAlgo{winogradF2}
+	if p.scoreRegion {
+		algos = []*winogradAlgo{winogradF4, winogradF2}
+	}
+	for _, w := range algos {
+		th, tw := w.tiles(p)
+		if tiles := p.n * th * tw; tiles >= WinogradMinTiles || (constKernel && tiles >= WinogradMinConstTiles) {
+			return w
+		}
 	}
 	return nil
 }
