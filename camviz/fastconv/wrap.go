@@ -18,11 +18,11 @@ import (
 type Backend struct {
 	compute.Backend
 
-	lowered, fallback         atomic.Int64
-	winograd, winogradF4      atomic.Int64
+	lowered, fallback    atomic.Int64
+	winograd, winogradF4 atomic.Int64
 
-	regionsMu    sync.Mutex
-	scoreRegions map[string]int // open ScoreRegion calls by graph name
+	regionsMu                 sync.Mutex
+	scoreRegions              map[string]int // open ScoreRegion calls by graph name
 	poolLowered, poolFallback atomic.Int64
 
 	tailSlackErr error
