@@ -56,7 +56,7 @@ func rssManyChunksModel() (*models.Model, error) {
 // more than 300 MiB. It also checks that the budget is exercised
 // (the chosen chunk's estimated peak is at least half of it, so that ignoring
 // the budget would show) and that the process's growth during the calls stays
-// within 2.5× the estimate.
+// within 1.5× the estimate (Result.Memory's PeakBytes).
 func TestChunkedPeakRSS(t *testing.T) {
 	if raceEnabled {
 		t.Skip("peak RSS is not measured under the race detector (its shadow memory is 5-10x the program's); the plain go test run checks it")
@@ -106,13 +106,14 @@ func TestChunkedPeakRSS(t *testing.T) {
 			if est < c.budget/2 {
 				t.Errorf("estimated peak %d MiB is under half the budget: the test does not exercise it", est>>20)
 			}
-			// The estimate leaves out fixed costs (the matrix products' scratch buffers,
-			// the collector's headroom): at small budgets they exceed it, and from 256 MiB
-			// on the measured growth has been 0.97–2.0× the estimate, varying from run to
-			// run. The check catches an estimate that is off by more than that: from 256
-			// MiB on, the growth must stay under 2.5× the estimate.
-			if grown := peak - before; c.budget >= rssBudget && grown > est*5/2 {
-				t.Errorf("measured growth %d MiB is over 2.5× the estimated peak %d MiB", grown>>20, est>>20)
+			// The estimate counts the compiled graph and the weights' copies with the
+			// collector's headroom since 2026-11-30 (before, the growth was up to 2× the
+			// estimate at small budgets, and this check started at 256 MiB with 2.5×): the
+			// growth has been 0.5-0.7× the estimate at 256 MiB on these small models and
+			// 0.99× at 64 MiB (full-width ResNet-18 in the bench: 0.90× and 0.99×). The
+			// growth must stay under 1.5× the estimate at every budget.
+			if grown := peak - before; grown > est*3/2 {
+				t.Errorf("measured growth %d MiB is over 1.5× the estimated peak %d MiB", grown>>20, est>>20)
 			}
 		})
 	}
