@@ -26,6 +26,9 @@ import (
 //   - fwdConst, fwdParam: the model's own forward graph at batch = chunk, with the
 //     weights as constants (their packing cached) and as parameters (what Score-CAM's
 //     chunked graphs get under fastconv's VariablesAsParameters);
+//   - fwdConstNoSmall: fwdConst built with fastconv.SmallProducts off, which graphs
+//     built under VariablesAsParameters always are (so fwdConstNoSmall against fwdParam
+//     is the cost of the weights as parameters alone);
 //   - masks: camviz.ScoreCAM's own graph with the model replaced by a sum over each
 //     masked image: the gathers, the upsampling and normalisation of the masks, the
 //     masked-image multiply, the softmax and the weighted sum, with no model at all.
