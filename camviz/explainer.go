@@ -112,6 +112,9 @@ func (e *Explainer) Explain(images *tensors.Tensor, target Target) (*Result, err
 	if classes == nil {
 		classes = make([]int32, batch)
 	}
+	if len(layout.memory) > 0 {
+		defer lowerGCPercentWhileRunning()()
+	}
 	var outputs []*tensors.Tensor
 	if err := CatchPanic(func() error {
 		var err error

@@ -2,3 +2,7 @@ package camviz
 
 // UnregisterMethod lets the package's tests remove the probe methods they register.
 var UnregisterMethod = unregisterMethod
+
+// LowerGCPercentWhileRunning lets the package's tests check the collector setting of
+// chunked runs.
+var LowerGCPercentWhileRunning = lowerGCPercentWhileRunning
