@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -84,7 +85,7 @@ func BenchmarkScoreCAMPeakRSS(b *testing.B) {
 			var ms0 runtime.MemStats
 			runtime.ReadMemStats(&ms0)
 			fmt.Printf("budget %4d MiB: compiled: RSS %d MiB (+%d MiB), heap in use %d MiB\n", mib, compiled>>20, (compiled-before)>>20, ms0.HeapInuse>>20)
-			c0 := cpuTime()
+			c0, gc0 := cpuTime(), gcCPU()
 			if path := os.Getenv("CAMVIZ_RSS_HEAPPROFILE"); path != "" {
 				// The heap as of the last collection some seconds into the calls.
 				time.AfterFunc(20*time.Second, func() {
@@ -106,12 +107,23 @@ func BenchmarkScoreCAMPeakRSS(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cpu := cpuTime() - c0
+			cpu, gcSeconds := cpuTime()-c0, gcCPU()-gc0
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
-			fmt.Printf("budget %4d MiB: %s\n  peak RSS %4d MiB (%.2f× the estimate), RSS at the start %4d MiB, growth %4d MiB (%.2f× the estimate); heap sys %d MiB, GC cycles %d; CPU of the calls %.1f s\n",
+			fmt.Printf("budget %4d MiB: %s\n  peak RSS %4d MiB (%.2f× the estimate), RSS at the start %4d MiB, growth %4d MiB (%.2f× the estimate); heap sys %d MiB, GC cycles %d; CPU of the calls %.1f s, of it the collector's %.2f s\n",
 				mib, est, peak>>20, float64(peak)/float64(est.PeakBytes), before>>20, (peak-before)>>20,
-				float64(peak-before)/float64(est.PeakBytes), ms.HeapSys>>20, ms.NumGC, cpu.Seconds())
+				float64(peak-before)/float64(est.PeakBytes), ms.HeapSys>>20, ms.NumGC, cpu.Seconds(), gcSeconds)
 		}
 	}
+}
+
+// gcCPU is the CPU time the Go collector has used so far, in seconds (an estimate the
+// runtime keeps: /cpu/classes/gc/total:cpu-seconds).
+func gcCPU() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return s[0].Value.Float64()
 }
