@@ -65,7 +65,9 @@ type Config struct {
 	// part that grows with the chunk size (MemoryEstimate's BaseBytes + ChunkSize ×
 	// BytesPerPass); 0 means DefaultMemoryBudget. The process grows by about
 	// MemoryEstimate.PeakBytes, which adds the compiled graph and the backend's copies of
-	// the weights (see [MemoryEstimate]).
+	// the weights (see [MemoryEstimate]). While chunked passes run, camviz sets the Go
+	// collector's target to GOGC 50 (unless the program's own is lower or off) and
+	// restores it afterwards.
 	MemoryBudget int64
 
 	// MaxCompiledGraphs bounds the compiled explanation graphs the Explainer keeps: one
