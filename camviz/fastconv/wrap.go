@@ -20,6 +20,7 @@ type Backend struct {
 	lowered, fallback         atomic.Int64
 	winograd                  atomic.Int64
 	poolLowered, poolFallback atomic.Int64
+	constFolded               atomic.Int64
 
 	tailSlackErr error
 
@@ -39,6 +40,9 @@ type Stats struct {
 	// PoolLowered and PoolFallback count the ReduceWindow ops (pooling) lowered to
 	// strided slices (see Function.ReduceWindow) and handed to the native op.
 	PoolLowered, PoolFallback int64
+	// ConstFolded is the number of ops on constants computed when the graph was
+	// built (see ConstFold).
+	ConstFolded int64
 }
 
 // Wrap returns b wrapped so that ConvGeneral is lowered to patch extraction
@@ -70,7 +74,7 @@ func (b *Backend) Unwrap() compute.Backend { return b.Backend }
 // to the native op, over all graphs built with this backend so far.
 func (b *Backend) Stats() Stats {
 	return Stats{Lowered: b.lowered.Load(), Fallback: b.fallback.Load(), Winograd: b.winograd.Load(),
-		PoolLowered: b.poolLowered.Load(), PoolFallback: b.poolFallback.Load()}
+		PoolLowered: b.poolLowered.Load(), PoolFallback: b.poolFallback.Load(), ConstFolded: b.constFolded.Load()}
 }
 
 // StatsOf returns the Stats of b if b was created by Wrap; ok is false otherwise.
@@ -233,7 +237,9 @@ func (f *Function) ConvGeneral(input, kernel compute.Value, axes compute.Convolv
 	// raised the peak RSS of Score-CAM under a 256 MiB budget from 515 to about
 	// 690 MiB on ResNet-18 (docs/performance.md), past budget + 300 MiB.
 	p.noSmallProducts = f.builder.backend.paramVars.Load() > 0
-	out, err := p.lower(f.Function, input, kernel, f.constants[kernel])
+	// The lowering's ops go through f, so that the kernel's layout changes fold
+	// when it is a constant (ConstFold).
+	out, err := p.lower(f, input, kernel, f.constants[kernel])
 	if err != nil {
 		// The lowering only uses standard ops; if the inner backend refuses
 		// one of them, the native op is still correct.
