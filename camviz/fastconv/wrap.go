@@ -107,6 +107,28 @@ type Builder struct {
 
 	backend *Backend
 	main    *Function
+
+	// functions are the wrapped functions of this builder (main, others and
+	// closures), whose recorded constants Compile releases.
+	functions []*Function
+}
+
+// releaseConstants drops the flat data that the wrapped functions recorded for
+// their constants, once the graph is compiled (ConstFold and Winograd's
+// build-time kernel transform only need it while ops are added; the backend
+// keeps its own copy of every constant).
+func (b *Builder) releaseConstants() {
+	for _, f := range b.functions {
+		f.constants = nil
+	}
+	b.functions = nil
+}
+
+// newFunction wraps inner as a function of b.
+func (b *Builder) newFunction(inner compute.Function, parent *Function) *Function {
+	f := &Function{Function: inner, builder: b, parent: parent}
+	b.functions = append(b.functions, f)
+	return f
 }
 
 // Main returns the (wrapped) main function; the same value on every call.
@@ -116,7 +138,7 @@ func (b *Builder) Main() compute.Function {
 		if inner == nil {
 			return nil
 		}
-		b.main = &Function{Function: inner, builder: b}
+		b.main = b.newFunction(inner, nil)
 	}
 	return b.main
 }
@@ -127,7 +149,7 @@ func (b *Builder) NewFunction(name string) (compute.Function, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Function{Function: inner, builder: b}, nil
+	return b.newFunction(inner, nil), nil
 }
 
 // Function wraps the inner backend's compute.Function and overrides
@@ -185,7 +207,7 @@ func (f *Function) Closure() (compute.Function, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Function{Function: inner, builder: f.builder, parent: f}, nil
+	return f.builder.newFunction(inner, f), nil
 }
 
 // Call calls fn, a function of the same builder.
