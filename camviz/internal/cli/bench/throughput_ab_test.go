@@ -1,0 +1,196 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/camviz/camviz/camviz"
+	"github.com/camviz/camviz/camviz/backends"
+	"github.com/camviz/camviz/camviz/datasets"
+	"github.com/camviz/camviz/camviz/heatmap"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// decodeResizeBefore and overlayEncodeBefore are the pipeline's stages as they were
+// before the 2026-11-30 throughput round (through datasets.FromImage's float
+// picture, heatmap.ImageFromHWC and heatmap.Overlay): the baseline of
+// BenchmarkThroughputPipelineAB and the reference of the stages' equality tests.
+func decodeResizeBefore(b []byte, h, w int) ([]float32, error) {
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	pix, ih, iw := datasets.FromImage(img)
+	return datasets.ResizeBilinear(pix, ih, iw, 3, h, w)
+}
+
+func overlayEncodeBefore(buf *bytes.Buffer, pix []float32, m *heatmap.Map, h, w int) (int, error) {
+	img, err := heatmap.ImageFromHWC(h, w, 3, pix, 0, 1)
+	if err != nil {
+		return 0, err
+	}
+	out, err := heatmap.Overlay(img, m, heatmap.Jet, 0.5)
+	if err != nil {
+		return 0, err
+	}
+	buf.Reset()
+	if err := heatmap.EncodePNG(buf, out); err != nil {
+		return 0, err
+	}
+	return buf.Len(), nil
+}
+
+// explainPipelineBefore is explainPipeline as it was before the round.
+func explainPipelineBefore(ex *camviz.Explainer, layer string, sources [][]byte, n, h, w int) (time.Duration, int64, error) {
+	start := time.Now()
+	in := make(chan decoded, 4)
+	go func() {
+		defer close(in)
+		for i := range n {
+			pix, err := decodeResizeBefore(sources[i%len(sources)], h, w)
+			in <- decoded{pix: pix, err: err}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	out := make(chan explained, 4)
+	done := make(chan error, 1)
+	var written int64
+	go func() {
+		var buf bytes.Buffer
+		var firstErr error
+		for e := range out {
+			if firstErr != nil {
+				continue // drain
+			}
+			maps, err := e.r.Final(layer, camviz.MethodGradCAM)
+			if err != nil {
+				firstErr = err
+				continue
+			}
+			nb, err := overlayEncodeBefore(&buf, e.pix, maps[0], h, w)
+			written += int64(nb)
+			firstErr = err
+		}
+		done <- firstErr
+	}()
+	var err error
+	for d := range in {
+		if err = d.err; err != nil {
+			break
+		}
+		var r *camviz.Result
+		r, err = ex.Explain(tensors.FromFlatDataAndDimensions(d.pix, 1, h, w, 3), camviz.ArgmaxTarget())
+		if err != nil {
+			break
+		}
+		out <- explained{pix: d.pix, r: r}
+	}
+	close(out)
+	for range in {
+	}
+	if encErr := <-done; err == nil {
+		err = encErr
+	}
+	return time.Since(start), written, err
+}
+
+// BenchmarkThroughputPipelineAB runs, interleaved (b.N rounds, each running every
+// variant in turn on $CAMVIZ_THROUGHPUT_N images, default 100), the full-size
+// ResNet-18 224² forward pass alone, the throughput pipeline as it was before the
+// 2026-11-30 round ("before") and as it is ("after"), in one process on one model,
+// and prints the median rate and CPU per image of each and the pipelines' ratios to
+// the forward-only rate. For an idle machine, e.g.:
+//
+//	go test -run '^$' -bench ThroughputPipelineAB -benchtime 5x ./camviz/internal/cli/bench/
+func BenchmarkThroughputPipelineAB(b *testing.B) {
+	n := 100
+	if s := os.Getenv("CAMVIZ_THROUGHPUT_N"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < 1 {
+			b.Fatalf("$CAMVIZ_THROUGHPUT_N=%q: want a positive number of images", s)
+		}
+	}
+	backend, err := backends.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rb, err := newResNetBench(defaultOptions(), backend)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, w := rb.opts.Spec.InputSize[0], rb.opts.Spec.InputSize[1]
+	sources, err := sourcePNGs(h, w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ex, err := rb.m.Explainer(backend, []string{rb.last}, camviz.MethodGradCAM)
+	if err != nil {
+		b.Fatal(err)
+	}
+	newFwd := func() (*model.Exec, error) {
+		return model.NewExec(backend, rb.m.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+			return rb.m.Fn(scope, x)
+		})
+	}
+	img := randomTensor(rb.rng, 1, h, w, 3)
+	// As in the bench: the timed graphs are compiled once the variables have values,
+	// so that both embed the weights as constants.
+	if err := rb.initVariables(newFwd, img); err != nil {
+		b.Fatal(err)
+	}
+	fwd, err := newFwd()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fwd.Finalize()
+	variants := []struct {
+		name string
+		fn   func() error
+	}{
+		{"forward only", func() error {
+			for range n {
+				out, err := fwd.Exec(img)
+				for _, t := range out {
+					t.FinalizeAll()
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"pipeline before", func() error {
+			_, _, err := explainPipelineBefore(ex, rb.last, sources, n, h, w)
+			return err
+		}},
+		{"pipeline after", func() error {
+			_, _, err := explainPipeline(ex, rb.last, sources, n, h, w)
+			return err
+		}},
+	}
+	fns := make([]func() error, len(variants))
+	for i, v := range variants {
+		fns[i] = v.fn
+	}
+	b.ResetTimer()
+	times, err := measureAll(1, b.N, fns...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	fwdRate := float64(n) / times[0].Wall.Seconds()
+	for i, v := range variants {
+		rate := float64(n) / times[i].Wall.Seconds()
+		fmt.Printf("%-16s %6.2f images/s  CPU %6.2f ms/image  (%.2f cores busy)  / forward only: %.3f×\n", v.name, rate,
+			ms(times[i].CPU)/float64(n), float64(times[i].CPU)/float64(times[i].Wall), rate/fwdRate)
+	}
+}
