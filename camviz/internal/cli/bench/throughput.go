@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"runtime"
 	"sync"
 	"time"
@@ -31,10 +32,11 @@ type decoded struct {
 	err error
 }
 
-// explained is one explanation with its picture, on its way to the encoder (which
-// post-processes the map, so that the model's goroutine only runs the model).
+// explained is one Explain call's result with its pictures, on its way to the
+// encoder (which post-processes the maps, so that the model's goroutine only runs
+// the model).
 type explained struct {
-	pix []float32
+	pix [][]float32
 	r   *camviz.Result
 }
 
@@ -60,11 +62,37 @@ func sourcePNGs(h, w int) ([][]byte, error) {
 // the encoder gives it back once the overlay is drawn.
 var pixPool sync.Pool
 
+// yieldStages makes the pipeline's decoding and encoding goroutines yield their core
+// (runtime.Gosched) between small pieces of work, so that a model worker made runnable
+// meanwhile waits for a processor about 0.1 ms instead of up to the rest of a 2-3 ms
+// decode: Go has no goroutine priorities, and the scheduler otherwise preempts a
+// running goroutine only after 10 ms. Off only for BenchmarkThroughputPipelineAB's A/B.
+var yieldStages = true
+
+// yieldingReader is r that yields the processor before each Read when yieldStages
+// is set. image/png reads a PNG's compressed data through a 4 kB buffer, so the
+// decoder yields about every 4 kB of input (≈ 0.1 ms of decoding).
+type yieldingReader struct{ r io.Reader }
+
+func (y *yieldingReader) Read(p []byte) (int, error) {
+	if yieldStages {
+		runtime.Gosched()
+	}
+	return y.r.Read(p)
+}
+
+// yield yields the processor when yieldStages is set (between the encoder's stages).
+func yield() {
+	if yieldStages {
+		runtime.Gosched()
+	}
+}
+
 // decodeResize is the pipeline's first stage: PNG bytes to an h×w×3 float32 image,
 // resized straight from the decoded 8-bit pixels (datasets.FromImageResized: the
 // values of FromImage then ResizeBilinear, bit for bit) into a recycled buffer.
 func decodeResize(b []byte, h, w int) ([]float32, error) {
-	img, err := png.Decode(bytes.NewReader(b))
+	img, err := png.Decode(&yieldingReader{r: bytes.NewReader(b)})
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +114,7 @@ func overlayEncode(buf *bytes.Buffer, pix []float32, m *heatmap.Map, h, w int) (
 		return 0, err
 	}
 	buf.Reset()
+	yield()
 	if err := heatmap.EncodePNGCompressed(buf, out, heatmap.PNGHuffmanOnly); err != nil {
 		return 0, err
 	}
@@ -93,12 +122,13 @@ func overlayEncode(buf *bytes.Buffer, pix []float32, m *heatmap.Map, h, w int) (
 }
 
 // explainPipeline explains n images end to end — decode PNG → resize → Grad-CAM
-// at layer (batch 1) → post-process → overlay → PNG — as three goroutine stages
-// joined by buffered channels, so that decoding, post-processing and encoding
-// overlap with the model. It returns the wall time and the bytes of PNG written.
-func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h, w int) (time.Duration, int64, error) {
+// at layer, batch images per Explain call (the last call takes what is left) →
+// post-process → overlay → PNG — as three goroutine stages joined by buffered
+// channels, so that decoding, post-processing and encoding overlap with the model.
+// It returns the wall time and the bytes of PNG written.
+func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h, w, batch int) (time.Duration, int64, error) {
 	start := time.Now()
-	in := make(chan decoded, 4)
+	in := make(chan decoded, 4*batch)
 	go func() {
 		defer close(in)
 		for i := range n {
@@ -119,29 +149,51 @@ func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h,
 			if firstErr != nil {
 				continue // drain
 			}
+			yield()
 			maps, err := e.r.Final(layer, camviz.MethodGradCAM)
 			if err != nil {
 				firstErr = err
 				continue
 			}
-			nb, err := overlayEncode(&buf, e.pix, maps[0], h, w)
-			pixPool.Put(e.pix)
-			written += int64(nb)
-			firstErr = err
+			for i, pix := range e.pix {
+				yield()
+				nb, err := overlayEncode(&buf, pix, maps[i], h, w)
+				pixPool.Put(pix)
+				written += int64(nb)
+				if err != nil {
+					firstErr = err
+					break
+				}
+			}
 		}
 		done <- firstErr
 	}()
 	var err error
+	size := h * w * 3
+	images := make([]float32, 0, batch*size)
+	var pending [][]float32
+	explain := func() error {
+		r, err := ex.Explain(tensors.FromFlatDataAndDimensions(images, len(pending), h, w, 3), camviz.ArgmaxTarget())
+		if err != nil {
+			return err
+		}
+		out <- explained{pending, r}
+		images, pending = images[:0], nil
+		return nil
+	}
 	for d := range in {
 		if err = d.err; err != nil {
 			break
 		}
-		var r *camviz.Result
-		r, err = ex.Explain(tensors.FromFlatDataAndDimensions(d.pix, 1, h, w, 3), camviz.ArgmaxTarget())
-		if err != nil {
-			break
+		images, pending = append(images, d.pix...), append(pending, d.pix)
+		if len(pending) == batch {
+			if err = explain(); err != nil {
+				break
+			}
 		}
-		out <- explained{d.pix, r}
+	}
+	if err == nil && len(pending) > 0 {
+		err = explain()
 	}
 	close(out)
 	for range in { // let the decoder finish after an error
@@ -213,7 +265,7 @@ func (b *resnetBench) throughputRows() ([]row, error) {
 	if _, err := forward(2); err != nil {
 		return nil, err
 	}
-	if _, _, err := explainPipeline(ex, b.last, sources, 2, h, w); err != nil {
+	if _, _, err := explainPipeline(ex, b.last, sources, 2, h, w, 1); err != nil {
 		return nil, fmt.Errorf("throughput pipeline: %w", err)
 	}
 	fwdCPU = 0
@@ -224,7 +276,7 @@ func (b *resnetBench) throughputRows() ([]row, error) {
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	c0 := cpuTime()
-	pipe, written, err := explainPipeline(ex, b.last, sources, n, h, w)
+	pipe, written, err := explainPipeline(ex, b.last, sources, n, h, w, 1)
 	cpu := cpuTime() - c0
 	runtime.ReadMemStats(&ms1)
 	if err != nil {

@@ -76,7 +76,7 @@ func explainPipelineBefore(ex *camviz.Explainer, layer string, sources [][]byte,
 				firstErr = err
 				continue
 			}
-			nb, err := overlayEncodeBefore(&buf, e.pix, maps[0], h, w)
+			nb, err := overlayEncodeBefore(&buf, e.pix[0], maps[0], h, w)
 			written += int64(nb)
 			firstErr = err
 		}
@@ -92,7 +92,7 @@ func explainPipelineBefore(ex *camviz.Explainer, layer string, sources [][]byte,
 		if err != nil {
 			break
 		}
-		out <- explained{pix: d.pix, r: r}
+		out <- explained{pix: [][]float32{d.pix}, r: r}
 	}
 	close(out)
 	for range in {
@@ -105,12 +105,16 @@ func explainPipelineBefore(ex *camviz.Explainer, layer string, sources [][]byte,
 
 // BenchmarkThroughputPipelineAB runs, interleaved (b.N rounds, each running every
 // variant in turn on $CAMVIZ_THROUGHPUT_N images, default 100), the full-size
-// ResNet-18 224² forward pass alone, the throughput pipeline as it was before the
-// 2026-11-30 round ("before") and as it is ("after"), in one process on one model,
-// and prints the median rate and CPU per image of each and the pipelines' ratios to
-// the forward-only rate. For an idle machine, e.g.:
+// ResNet-18 224² forward pass alone, Grad-CAM at layer4.1 alone (Explain on one
+// tensor, no decoding or encoding), the throughput pipeline as it was before the
+// 2026-11-30 round ("before") and as it is ("after"), and for every batch size of
+// $CAMVIZ_THROUGHPUT_BATCHES (default 1; e.g. "1,2,4": n should be a multiple) the
+// forward pass and the pipeline at that batch, and the batch-1 pipeline with its
+// stages not yielding (yieldStages off), in one process on one model. It
+// prints the median rate and CPU per image of each and its ratio to the batch-1
+// forward-only rate. For an idle machine, e.g.:
 //
-//	go test -run '^$' -bench ThroughputPipelineAB -benchtime 5x ./camviz/internal/cli/bench/
+//	CAMVIZ_THROUGHPUT_BATCHES=1,2,4 go test -run '^$' -bench ThroughputPipelineAB -benchtime 5x ./camviz/internal/cli/bench/
 func BenchmarkThroughputPipelineAB(b *testing.B) {
 	n := 100
 	if s := os.Getenv("CAMVIZ_THROUGHPUT_N"); s != "" {
@@ -152,12 +156,14 @@ func BenchmarkThroughputPipelineAB(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer fwd.Finalize()
-	variants := []struct {
+	type variant struct {
 		name string
 		fn   func() error
-	}{
-		{"forward only", func() error {
-			for range n {
+	}
+	forward := func(batch int) variant {
+		img := randomTensor(rb.rng, batch, h, w, 3)
+		return variant{fmt.Sprintf("forward only b%d", batch), func() error {
+			for range n / batch {
 				out, err := fwd.Exec(img)
 				for _, t := range out {
 					t.FinalizeAll()
@@ -167,16 +173,43 @@ func BenchmarkThroughputPipelineAB(b *testing.B) {
 				}
 			}
 			return nil
+		}}
+	}
+	variants := []variant{forward(1),
+		{"Grad-CAM only b1", func() error {
+			for range n {
+				if _, err := ex.Explain(img, camviz.ArgmaxTarget()); err != nil {
+					return err
+				}
+			}
+			return nil
 		}},
 		{"pipeline before", func() error {
 			_, _, err := explainPipelineBefore(ex, rb.last, sources, n, h, w)
 			return err
 		}},
-		{"pipeline after", func() error {
-			_, _, err := explainPipeline(ex, rb.last, sources, n, h, w)
-			return err
-		}},
 	}
+	batches := []int{1}
+	if s := os.Getenv("CAMVIZ_THROUGHPUT_BATCHES"); s != "" {
+		if batches, err = parseBatches(s); err != nil {
+			b.Fatalf("$CAMVIZ_THROUGHPUT_BATCHES: %v", err)
+		}
+	}
+	for _, batch := range batches {
+		if batch != 1 {
+			variants = append(variants, forward(batch))
+		}
+		variants = append(variants, variant{fmt.Sprintf("pipeline after b%d", batch), func() error {
+			_, _, err := explainPipeline(ex, rb.last, sources, n, h, w, batch)
+			return err
+		}})
+	}
+	variants = append(variants, variant{"after b1, no yield", func() error {
+		yieldStages = false
+		defer func() { yieldStages = true }()
+		_, _, err := explainPipeline(ex, rb.last, sources, n, h, w, 1)
+		return err
+	}})
 	fns := make([]func() error, len(variants))
 	for i, v := range variants {
 		fns[i] = v.fn
@@ -190,7 +223,7 @@ func BenchmarkThroughputPipelineAB(b *testing.B) {
 	fwdRate := float64(n) / times[0].Wall.Seconds()
 	for i, v := range variants {
 		rate := float64(n) / times[i].Wall.Seconds()
-		fmt.Printf("%-16s %6.2f images/s  CPU %6.2f ms/image  (%.2f cores busy)  / forward only: %.3f×\n", v.name, rate,
+		fmt.Printf("%-18s %6.2f images/s  CPU %6.2f ms/image  (%.2f cores busy)  / forward only b1: %.3f×\n", v.name, rate,
 			ms(times[i].CPU)/float64(n), float64(times[i].CPU)/float64(times[i].Wall), rate/fwdRate)
 	}
 }
