@@ -204,23 +204,38 @@ func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h,
 	return time.Since(start), written, err
 }
 
-// throughputRows measures the pipeline on opts.Throughput images, and the
-// forward pass alone on as many images (half before the pipeline and half
-// after, so that a change of load on a shared machine weighs on both alike).
+// throughputRows measures the pipeline on opts.Throughput images, Explain called on
+// opts.ThroughputBatch images at a time, and the batch-1 forward pass alone on as many
+// images (half before the pipeline and half after, so that a change of load on a
+// shared machine weighs on both alike). With a batch above 1 the forward pass is also
+// measured at that batch, for a third row: the pipeline against the forward-only
+// rate of the same batch, which leaves out what batching itself gains.
 func (b *resnetBench) throughputRows() ([]row, error) {
 	n := b.opts.Throughput
+	batch := max(b.opts.ThroughputBatch, 1)
 	s := b.opts.Spec.InputSize
 	h, w := s[0], s[1]
 	sec := "Throughput: explain images end to end, " + b.section(1)
 	pipeRow := row{ID: "throughput/pipeline", Section: sec, Unit: "images/s",
 		Name: fmt.Sprintf("%d PNGs: decode → resize → Grad-CAM at %s → overlay → PNG", n, b.last)}
+	if batch > 1 {
+		pipeRow.Name += fmt.Sprintf(" (Explain on %d images at a time)", batch)
+	}
 	ratioRow := row{ID: "throughput/ratio", Section: sec, Unit: "x", Goal: goalThroughput,
 		Name: "pipeline rate / forward-only rate"}
+	sameRow := row{ID: "throughput/ratio-same-batch", Section: sec, Unit: "x",
+		Name: fmt.Sprintf("pipeline rate / forward-only rate at batch %d", batch)}
+	rows := func() []row {
+		if batch > 1 {
+			return []row{pipeRow, ratioRow, sameRow}
+		}
+		return []row{pipeRow, ratioRow}
+	}
 	if n <= 0 {
-		for _, r := range []*row{&pipeRow, &ratioRow} {
+		for _, r := range []*row{&pipeRow, &ratioRow, &sameRow} {
 			r.Value, r.Note = nan(), "skipped (-throughput 0)"
 		}
-		return []row{pipeRow, ratioRow}, nil
+		return rows(), nil
 	}
 	sources, err := sourcePNGs(h, w)
 	if err != nil {
@@ -246,54 +261,81 @@ func (b *resnetBench) throughputRows() ([]row, error) {
 		return nil, err
 	}
 	defer fwd.Finalize()
-	var fwdCPU time.Duration
-	forward := func(k int) (time.Duration, error) {
+	// forwardOnly is the forward pass on one batch size: its input and accumulated times.
+	type forwardOnly struct {
+		img       *tensors.Tensor
+		wall, cpu time.Duration
+	}
+	measures := map[int]*forwardOnly{1: {img: img}}
+	if batch > 1 {
+		measures[batch] = &forwardOnly{img: randomTensor(b.rng, batch, h, w, 3)}
+	}
+	forward := func(bs, k int) error {
+		f := measures[bs]
 		start, c0 := time.Now(), cpuTime()
-		defer func() { fwdCPU += cpuTime() - c0 }()
-		for range k {
-			out, err := fwd.Exec(img)
+		for range max(k/bs, 1) {
+			out, err := fwd.Exec(f.img)
 			for _, t := range out {
 				t.FinalizeAll()
 			}
 			if err != nil {
-				return 0, err
+				return err
 			}
 		}
-		return time.Since(start), nil
+		f.wall += time.Since(start)
+		f.cpu += cpuTime() - c0
+		return nil
 	}
 	// Warm up both (compilation, buffer pools).
-	if _, err := forward(2); err != nil {
-		return nil, err
+	for bs := range measures {
+		if err := forward(bs, 2*bs); err != nil {
+			return nil, err
+		}
+		measures[bs].wall, measures[bs].cpu = 0, 0
 	}
-	if _, _, err := explainPipeline(ex, b.last, sources, 2, h, w, 1); err != nil {
+	if _, _, err := explainPipeline(ex, b.last, sources, 2*batch, h, w, batch); err != nil {
 		return nil, fmt.Errorf("throughput pipeline: %w", err)
 	}
-	fwdCPU = 0
-	f1, err := forward(n / 2)
-	if err != nil {
-		return nil, err
+	for bs := range measures {
+		if err := forward(bs, n/2); err != nil {
+			return nil, err
+		}
 	}
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	c0 := cpuTime()
-	pipe, written, err := explainPipeline(ex, b.last, sources, n, h, w, 1)
+	pipe, written, err := explainPipeline(ex, b.last, sources, n, h, w, batch)
 	cpu := cpuTime() - c0
 	runtime.ReadMemStats(&ms1)
 	if err != nil {
 		return nil, fmt.Errorf("throughput pipeline: %w", err)
 	}
-	f2, err := forward(n - n/2)
-	if err != nil {
-		return nil, err
+	for bs := range measures {
+		if err := forward(bs, n-n/2); err != nil {
+			return nil, err
+		}
 	}
-	fwdRate := float64(n) / (f1 + f2).Seconds()
+	rate := func(bs int) float64 { // images per second
+		images := max(n/2/bs, 1)*bs + max((n-n/2)/bs, 1)*bs
+		return float64(images) / measures[bs].wall.Seconds()
+	}
+	cpuPerImage := func(bs int) float64 {
+		images := max(n/2/bs, 1)*bs + max((n-n/2)/bs, 1)*bs
+		return ms(measures[bs].cpu) / float64(images)
+	}
+	fwdRate := rate(1)
 	pipeRow.Value = float64(n) / pipe.Seconds()
 	pipeRow.CPU = ms(cpu) / float64(n)
 	pipeRow.Note = fmt.Sprintf("%.1f s for %d images, %.1f MB of PNG written; forward only: %.1f images/s (%.1f ms each, CPU %.1f ms)",
-		pipe.Seconds(), n, float64(written)/1e6, fwdRate, 1000/fwdRate, ms(fwdCPU)/float64(n)) +
+		pipe.Seconds(), n, float64(written)/1e6, fwdRate, 1000/fwdRate, cpuPerImage(1)) +
 		fmt.Sprintf("; %d garbage collections during the pipeline (%.1f MB allocated per image)",
 			ms1.NumGC-ms0.NumGC, float64(ms1.TotalAlloc-ms0.TotalAlloc)/1e6/float64(n))
 	ratioRow.Value = pipeRow.Value / fwdRate
-	ratioRow.Note = "forward-only rate measured on as many images, half before and half after the pipeline"
-	return []row{pipeRow, ratioRow}, nil
+	ratioRow.Note = "forward-only rate (batch 1) measured on as many images, half before and half after the pipeline"
+	if batch > 1 {
+		sameRow.Value = pipeRow.Value / rate(batch)
+		sameRow.Note = fmt.Sprintf("forward only at batch %d: %.1f images/s (CPU %.1f ms per image), measured as the batch-1 rate",
+			batch, rate(batch), cpuPerImage(batch))
+	}
+	return rows(), nil
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
+	"io"
+	"math"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -225,5 +228,61 @@ func BenchmarkThroughputPipelineAB(b *testing.B) {
 		rate := float64(n) / times[i].Wall.Seconds()
 		fmt.Printf("%-18s %6.2f images/s  CPU %6.2f ms/image  (%.2f cores busy)  / forward only b1: %.3f×\n", v.name, rate,
 			ms(times[i].CPU)/float64(n), float64(times[i].CPU)/float64(times[i].Wall), rate/fwdRate)
+	}
+}
+
+// TestThroughputBatchRows runs the throughput rows on a tiny ResNet-18 with Explain
+// on 2 images at a time and 5 images (so the last call takes 1): the three rows are
+// there, positive, and the ratios are the rows' own quotients.
+func TestThroughputBatchRows(t *testing.T) {
+	opts := defaultOptions()
+	opts.Spec, opts.Throughput, opts.ThroughputBatch = tinyResNet18(), 5, 2
+	backend, err := backends.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := newResNetBench(opts, backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := rb.throughputRows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]row{}
+	for _, r := range rows {
+		byID[r.ID] = r
+		if !(r.Value > 0) {
+			t.Errorf("row %s = %v, want a positive value", r.ID, r.Value)
+		}
+	}
+	pipe, ratio, same := byID["throughput/pipeline"], byID["throughput/ratio"], byID["throughput/ratio-same-batch"]
+	if len(rows) != 3 || same.ID == "" {
+		t.Fatalf("rows %v; want pipeline, ratio and ratio-same-batch", rows)
+	}
+	if !strings.Contains(pipe.Name, "2 images at a time") || !strings.Contains(same.Name, "batch 2") {
+		t.Errorf("names %q, %q do not give the batch", pipe.Name, same.Name)
+	}
+	var fwd1, fwd2 float64
+	if _, err := fmt.Sscanf(pipe.Note[strings.Index(pipe.Note, "forward only: "):], "forward only: %g", &fwd1); err != nil {
+		t.Fatalf("note %q: %v", pipe.Note, err)
+	}
+	if _, err := fmt.Sscanf(same.Note, "forward only at batch 2: %g", &fwd2); err != nil {
+		t.Fatalf("note %q: %v", same.Note, err)
+	}
+	// The notes print one decimal: the ratios agree with them to that precision.
+	if r := pipe.Value / fwd1; math.Abs(r-ratio.Value) > 0.06*r+0.01 {
+		t.Errorf("ratio %v, but pipeline %v / forward %v = %v", ratio.Value, pipe.Value, fwd1, r)
+	}
+	if r := pipe.Value / fwd2; math.Abs(r-same.Value) > 0.06*r+0.01 {
+		t.Errorf("same-batch ratio %v, but pipeline %v / forward %v = %v", same.Value, pipe.Value, fwd2, r)
+	}
+}
+
+func TestThroughputBatchFlag(t *testing.T) {
+	var stderr strings.Builder
+	if code := Main([]string{"-throughput-batch", "0"}, io.Discard, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "-throughput-batch 0") {
+		t.Errorf("-throughput-batch 0: exit %d, %q; want 1 and an error naming the flag", code, stderr.String())
 	}
 }
