@@ -3,6 +3,7 @@ package camviz
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -247,6 +248,11 @@ func (e *Explainer) newExec(target Target) (*explainExec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("camviz: %w", err)
 	}
-	ex.exec = exec
+	// A name of its own: the backend keys per-graph settings by graph name (fastconv's
+	// ScoreRegion); GoMLX names the graphs "<name>#<n>".
+	ex.exec = exec.WithName(fmt.Sprintf("camviz.Explainer.%d", explainExecs.Add(1)))
 	return ex, nil
 }
+
+// explainExecs numbers the explanation executors, for their graph names.
+var explainExecs atomic.Int64

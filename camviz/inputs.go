@@ -104,6 +104,7 @@ func (in *Inputs) PassesFromInput(passes int, extraBytesPerPass int64) (chunk in
 	}
 	kind := string(in.Method) + "_" + in.Layer
 	return chunk, func(images, examples *graph.Node) *graph.Node {
+		defer scoreRegion(images.Graph())()
 		logits := ctx.rerun(kind, toChannelsFirst(images, ctx.cfg.ChannelsFirst))
 		return ctx.target.rescore(logits, gatherRows(ctx.classes, examples))
 	}, nil
@@ -126,6 +127,7 @@ func (in *Inputs) PassesFromLayer(passes int) (chunk int, score ScoreFn, err err
 	}
 	layer, method, tap, lay := in.Layer, in.Method, in.tap, in.layout
 	return chunk, func(acts, examples *graph.Node) *graph.Node {
+		defer scoreRegion(acts.Graph())()
 		logits, used := ctx.rerunFrom(layer, lay.fromGrid(acts, gatherRows(tap, examples)), gatherRows(ctx.images, examples))
 		if !used && ctx.substitutionErr == nil {
 			ctx.substitutionErr = fmt.Errorf("%s must re-run the model with layer %q replaced, but the model names it "+

@@ -49,6 +49,17 @@
 //     of at most two cores, where the CPU saved pays for the core lost.
 //  5. Transpose to the output layout, merging (G, Og) into output channels.
 //
+// 3×3 stride-1 convolutions with at least WinogradMinChannels input and output
+// channels take Winograd's minimal filtering algorithm F(2×2, 3×3) instead (Lavin
+// and Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016): 16
+// multiply-adds per 2×2 output tile and channel pair instead of 36, as one
+// Gather of the input tiles, three products (input transform, 16 batched
+// channel products, output transform) and a transpose (winograd.go). A kernel
+// that is a graph constant is transformed when the graph is built. The Winograd
+// mode selects it (WinogradAuto), forces F(2×2) or F(4×4, 3×3) (2.25 instead of
+// 4, with ~20× the float32 round-off), or turns it off; FASTCONV_WINOGRAD=
+// off|on|f2|f4 sets the mode at start-up.
+//
 // Two cases avoid multiplying zeros:
 //
 //   - 1x1 kernels need no patches: padding and strided sub-sampling are

@@ -42,6 +42,53 @@ type timedVariant struct {
 	cpu  []time.Duration
 }
 
+// layerBatches returns the batch sizes in $FASTCONV_LAYER_BATCHES (a comma-separated
+// list), or def.
+func layerBatches(b *testing.B, def ...int) []int {
+	s := os.Getenv("FASTCONV_LAYER_BATCHES")
+	if s == "" {
+		return def
+	}
+	var batches []int
+	for _, f := range strings.Split(s, ",") {
+		var n int
+		if _, err := fmt.Sscan(f, &n); err != nil || n < 1 {
+			b.Fatalf("FASTCONV_LAYER_BATCHES=%q: want a comma-separated list of positive batch sizes", s)
+		}
+		batches = append(batches, n)
+	}
+	return batches
+}
+
+// timeInterleaved runs every variant warmup times, then b.N rounds in which each
+// variant runs once in turn, recording its wall and CPU time.
+func timeInterleaved(b *testing.B, warmup int, variants []*timedVariant) {
+	for _, v := range variants {
+		for range warmup {
+			if err := v.run(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	for range b.N {
+		for _, v := range variants {
+			t0, c0 := time.Now(), cpuTime()
+			if err := v.run(); err != nil {
+				b.Fatal(err)
+			}
+			v.wall = append(v.wall, time.Since(t0))
+			v.cpu = append(v.cpu, cpuTime()-c0)
+		}
+	}
+}
+
+// medianMS returns the median of d in milliseconds.
+func medianMS(d []time.Duration) float64 {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return float64(s[len(s)/2]) / 1e6
+}
+
 func newConstKernelExec(b *testing.B, backend compute.Backend, c convCase, k *tensors.Tensor) func(x *tensors.Tensor) error {
 	e, err := graph.NewExec(backend, func(x *graph.Node) *graph.Node {
 		return c.conv(x, graph.ConstTensor(x.Graph(), k))
@@ -71,17 +118,7 @@ func newConstKernelExec(b *testing.B, backend compute.Backend, c convCase, k *te
 //
 //	go test -run '^$' -bench ResNet18Layers -benchtime 20x ./camviz/fastconv/
 func BenchmarkResNet18Layers(b *testing.B) {
-	batches := []int{1}
-	if s := os.Getenv("FASTCONV_LAYER_BATCHES"); s != "" {
-		batches = nil
-		for _, f := range strings.Split(s, ",") {
-			var n int
-			if _, err := fmt.Sscan(f, &n); err != nil || n < 1 {
-				b.Fatalf("FASTCONV_LAYER_BATCHES=%q: want a comma-separated list of positive batch sizes", s)
-			}
-			batches = append(batches, n)
-		}
-	}
+	batches := layerBatches(b, 1)
 	inner, err := gobackend.New("num_executors=2") // backends.GoConfig (an import cycle away)
 	if err != nil {
 		b.Fatal(err)
@@ -116,31 +153,10 @@ func BenchmarkResNet18Layers(b *testing.B) {
 				return err
 			}
 			variants := []*timedVariant{{name: "conv", run: func() error { return conv(x) }}, {name: "dot", run: dot}}
-			for _, v := range variants { // compile, warm up
-				for range 2 {
-					if err := v.run(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-			for range b.N {
-				for _, v := range variants {
-					t0, c0 := time.Now(), cpuTime()
-					if err := v.run(); err != nil {
-						b.Fatal(err)
-					}
-					v.wall = append(v.wall, time.Since(t0))
-					v.cpu = append(v.cpu, cpuTime()-c0)
-				}
-			}
+			timeInterleaved(b, 2, variants)
 			dotExec.Finalize()
-			med := func(d []time.Duration) float64 {
-				s := slices.Clone(d)
-				slices.Sort(s)
-				return float64(s[len(s)/2]) / 1e6
-			}
 			flops := l.flops(batch)
-			cw, cc, dw, dc := med(variants[0].wall), med(variants[0].cpu), med(variants[1].wall), med(variants[1].cpu)
+			cw, cc, dw, dc := medianMS(variants[0].wall), medianMS(variants[0].cpu), medianMS(variants[1].wall), medianMS(variants[1].cpu)
 			fmt.Printf("%-20s %2d %8.3f %8.3f %7.1f | %8.3f %8.3f %7.1f | [%d,%d]x[%d,%d]\n", l.name, l.count,
 				cw, cc, flops/cw/1e6, dw, dc, flops/dw/1e6, m, kk, kk, l.cout)
 			n := float64(l.count)

@@ -30,7 +30,7 @@ func (p *plan) lower(f compute.Function, x, k compute.Value, kConst any) (comput
 			u = p.winogradKernel(o, wino, p.canonicalKernel(o, k))
 		}
 		y = p.lowerWinograd(o, wino, xc, u)
-		p.winograd = true
+		p.winograd = wino
 	case p.kernelChannelsLast():
 		// [Og, K_1..K_S, Cg]: the product's "transposed" layout.
 		y = p.patchDot(o, xc, p.outerOutputKernel(o, k), iota(1, p.spatial+1), batch)

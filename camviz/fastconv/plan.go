@@ -25,8 +25,10 @@ type plan struct {
 	// noSmallProducts keeps this convolution on the packed product even where
 	// SmallProducts would cut it (set for graphs built under VariablesAsParameters).
 	noSmallProducts bool
-	// winograd is set by lower when it used Winograd's algorithm.
-	winograd bool
+	// winograd is set by lower to the Winograd algorithm it used, if any.
+	winograd *winogradAlgo
+	// scoreRegion says the convolution is built inside a ScoreRegion.
+	scoreRegion bool
 
 	dtype    dtypes.DType
 	axes     compute.ConvolveAxesConfig

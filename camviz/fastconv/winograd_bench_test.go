@@ -3,11 +3,7 @@ package fastconv
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
@@ -22,17 +18,7 @@ import (
 //
 //	go test -run '^$' -bench WinogradLayers -benchtime 20x ./camviz/fastconv/
 func BenchmarkWinogradLayers(b *testing.B) {
-	batches := []int{1, 16}
-	if s := os.Getenv("FASTCONV_LAYER_BATCHES"); s != "" {
-		batches = nil
-		for _, f := range strings.Split(s, ",") {
-			var n int
-			if _, err := fmt.Sscan(f, &n); err != nil || n < 1 {
-				b.Fatalf("FASTCONV_LAYER_BATCHES=%q: want a comma-separated list of positive batch sizes", s)
-			}
-			batches = append(batches, n)
-		}
-	}
+	batches := layerBatches(b, 1, 16)
 	inner, err := gobackend.New("num_executors=2") // backends.GoConfig (an import cycle away)
 	if err != nil {
 		b.Fatal(err)
@@ -83,30 +69,11 @@ func BenchmarkWinogradLayers(b *testing.B) {
 				{name: "F4 const", run: compiled(WinogradF4, constFn, x)},
 				{name: "F4 param", run: compiled(WinogradF4, paramFn, x, kp)},
 			}
-			for _, v := range variants {
-				if err := v.run(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for range b.N {
-				for _, v := range variants {
-					t0, c0 := time.Now(), cpuTime()
-					if err := v.run(); err != nil {
-						b.Fatal(err)
-					}
-					v.wall = append(v.wall, time.Since(t0))
-					v.cpu = append(v.cpu, cpuTime()-c0)
-				}
-			}
-			med := func(d []time.Duration) float64 {
-				s := slices.Clone(d)
-				slices.Sort(s)
-				return float64(s[len(s)/2]) / 1e6
-			}
+			timeInterleaved(b, 1, variants)
 			flops := l.flops(batch)
 			fmt.Printf("%-12s %2d", l.name, l.count)
 			for i, v := range variants {
-				w, cpu := med(v.wall), med(v.cpu)
+				w, cpu := medianMS(v.wall), medianMS(v.cpu)
 				totals[i][0] += float64(l.count) * w
 				totals[i][1] += float64(l.count) * cpu
 				fmt.Printf(" | %6.2f / %6.2f %5.0f", w, cpu, flops/w/1e6)

@@ -1,6 +1,7 @@
 package fastconv
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/camviz/camviz/camviz/tailslack"
@@ -17,8 +18,11 @@ import (
 type Backend struct {
 	compute.Backend
 
-	lowered, fallback         atomic.Int64
-	winograd                  atomic.Int64
+	lowered, fallback    atomic.Int64
+	winograd, winogradF4 atomic.Int64
+
+	regionsMu                 sync.Mutex
+	scoreRegions              map[string]int // open ScoreRegion calls by graph name
 	poolLowered, poolFallback atomic.Int64
 
 	tailSlackErr error
@@ -33,9 +37,9 @@ type Stats struct {
 	Lowered int64
 	// Fallback is the number of ConvGeneral ops handed to the inner backend's native op.
 	Fallback int64
-	// Winograd is how many of the Lowered ones use Winograd's F(2×2, 3×3)
-	// (see the Winograd mode).
-	Winograd int64
+	// Winograd is how many of the Lowered ones use one of Winograd's
+	// algorithms (see the Winograd mode), WinogradF4 how many of those F(4×4, 3×3).
+	Winograd, WinogradF4 int64
 	// PoolLowered and PoolFallback count the ReduceWindow ops (pooling) lowered to
 	// strided slices (see Function.ReduceWindow) and handed to the native op.
 	PoolLowered, PoolFallback int64
@@ -69,7 +73,7 @@ func (b *Backend) Unwrap() compute.Backend { return b.Backend }
 // Stats returns how many ConvGeneral ops were lowered and how many fell back
 // to the native op, over all graphs built with this backend so far.
 func (b *Backend) Stats() Stats {
-	return Stats{Lowered: b.lowered.Load(), Fallback: b.fallback.Load(), Winograd: b.winograd.Load(),
+	return Stats{Lowered: b.lowered.Load(), Fallback: b.fallback.Load(), Winograd: b.winograd.Load(), WinogradF4: b.winogradF4.Load(),
 		PoolLowered: b.poolLowered.Load(), PoolFallback: b.poolFallback.Load()}
 }
 
@@ -93,7 +97,7 @@ func (b *Backend) Builder(name string) compute.Builder {
 	if inner == nil {
 		return nil
 	}
-	return &Builder{Builder: inner, backend: b}
+	return &Builder{Builder: inner, backend: b, name: name}
 }
 
 // Builder wraps the inner backend's compute.Builder; its functions are wrapped
@@ -103,6 +107,7 @@ type Builder struct {
 
 	backend *Backend
 	main    *Function
+	name    string // the graph's name, for ScoreRegion
 }
 
 // Main returns the (wrapped) main function; the same value on every call.
@@ -233,6 +238,7 @@ func (f *Function) ConvGeneral(input, kernel compute.Value, axes compute.Convolv
 	// raised the peak RSS of Score-CAM under a 256 MiB budget from 515 to about
 	// 690 MiB on ResNet-18 (docs/performance.md), past budget + 300 MiB.
 	p.noSmallProducts = f.builder.backend.paramVars.Load() > 0
+	p.scoreRegion = f.builder.backend.inScoreRegion(f.builder.name)
 	out, err := p.lower(f.Function, input, kernel, f.constants[kernel])
 	if err != nil {
 		// The lowering only uses standard ops; if the inner backend refuses
@@ -240,8 +246,11 @@ func (f *Function) ConvGeneral(input, kernel compute.Value, axes compute.Convolv
 		return native()
 	}
 	f.builder.backend.lowered.Add(1)
-	if p.winograd {
+	if p.winograd != nil {
 		f.builder.backend.winograd.Add(1)
+		if p.winograd == winogradF4 {
+			f.builder.backend.winogradF4.Add(1)
+		}
 	}
 	return out, nil
 }
