@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -213,9 +214,21 @@ func BenchmarkThroughputPipelineAB(b *testing.B) {
 		_, _, err := explainPipeline(ex, rb.last, sources, n, h, w, 1)
 		return err
 	}})
+	// Allocation and collections of every call, the warm-up's included.
+	allocs, gcs := make([]uint64, len(variants)), make([]uint32, len(variants))
+	calls := make([]int, len(variants))
 	fns := make([]func() error, len(variants))
 	for i, v := range variants {
-		fns[i] = v.fn
+		fns[i] = func() error {
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			err := v.fn()
+			runtime.ReadMemStats(&m1)
+			allocs[i] += m1.TotalAlloc - m0.TotalAlloc
+			gcs[i] += m1.NumGC - m0.NumGC
+			calls[i]++
+			return err
+		}
 	}
 	b.ResetTimer()
 	times, err := measureAll(1, b.N, fns...)
@@ -226,8 +239,10 @@ func BenchmarkThroughputPipelineAB(b *testing.B) {
 	fwdRate := float64(n) / times[0].Wall.Seconds()
 	for i, v := range variants {
 		rate := float64(n) / times[i].Wall.Seconds()
-		fmt.Printf("%-18s %6.2f images/s  CPU %6.2f ms/image  (%.2f cores busy)  / forward only b1: %.3f×\n", v.name, rate,
-			ms(times[i].CPU)/float64(n), float64(times[i].CPU)/float64(times[i].Wall), rate/fwdRate)
+		images := float64(calls[i] * n)
+		fmt.Printf("%-18s %6.2f images/s  CPU %6.2f ms/image  (%.2f cores busy)  / forward only b1: %.3f×  %.2f MB allocated, %.3f collections per image\n",
+			v.name, rate, ms(times[i].CPU)/float64(n), float64(times[i].CPU)/float64(times[i].Wall), rate/fwdRate,
+			float64(allocs[i])/1e6/images, float64(gcs[i])/images)
 	}
 }
 
