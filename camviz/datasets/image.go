@@ -72,11 +72,11 @@ func decodeImage(f io.ReadSeeker, path string, h, w int) ([]float32, error) {
 		return nil, fmt.Errorf("datasets.LoadImage(%q, %s): the header says %dx%d but the picture is %dx%d",
 			path, format, cfg.Width, cfg.Height, b.Dx(), b.Dy())
 	}
-	pix, ih, iw := FromImage(img)
-	if h == 0 || (h == ih && w == iw) {
+	if b := img.Bounds(); h == 0 || (h == b.Dy() && w == b.Dx()) {
+		pix, _, _ := FromImage(img)
 		return pix, nil
 	}
-	out, err := ResizeBilinear(pix, ih, iw, 3, h, w)
+	out, err := FromImageResized(img, h, w, nil) // ResizeBilinear(FromImage(img)), bit for bit
 	if err != nil {
 		return nil, fmt.Errorf("datasets.LoadImage(%q, %s): %w", path, format, err)
 	}
