@@ -169,23 +169,30 @@ func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h,
 		done <- firstErr
 	}()
 	var err error
-	size := h * w * 3
-	images := make([]float32, 0, batch*size)
+	images := make([]float32, 0, batch*h*w*3)
 	var pending [][]float32
 	explain := func() error {
-		r, err := ex.Explain(tensors.FromFlatDataAndDimensions(images, len(pending), h, w, 3), camviz.ArgmaxTarget())
+		flat := pending[0] // batch 1: no concatenation (the tensor copies it anyway)
+		if len(pending) > 1 {
+			images = images[:0]
+			for _, p := range pending {
+				images = append(images, p...)
+			}
+			flat = images
+		}
+		r, err := ex.Explain(tensors.FromFlatDataAndDimensions(flat, len(pending), h, w, 3), camviz.ArgmaxTarget())
 		if err != nil {
 			return err
 		}
 		out <- explained{pending, r}
-		images, pending = images[:0], nil
+		pending = nil
 		return nil
 	}
 	for d := range in {
 		if err = d.err; err != nil {
 			break
 		}
-		images, pending = append(images, d.pix...), append(pending, d.pix)
+		pending = append(pending, d.pix)
 		if len(pending) == batch {
 			if err = explain(); err != nil {
 				break

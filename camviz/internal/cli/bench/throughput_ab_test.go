@@ -116,7 +116,8 @@ func explainPipelineBefore(ex *camviz.Explainer, layer string, sources [][]byte,
 // forward pass and the pipeline at that batch, and the batch-1 pipeline with its
 // stages not yielding (yieldStages off), in one process on one model. It
 // prints the median rate and CPU per image of each and its ratio to the batch-1
-// forward-only rate. For an idle machine, e.g.:
+// forward-only rate. $CAMVIZ_THROUGHPUT_ONLY keeps the variants whose name contains it
+// (the first kept is then the ratios' reference). For an idle machine, e.g.:
 //
 //	CAMVIZ_THROUGHPUT_BATCHES=1,2,4 go test -run '^$' -bench ThroughputPipelineAB -benchtime 5x ./camviz/internal/cli/bench/
 func BenchmarkThroughputPipelineAB(b *testing.B) {
@@ -214,6 +215,18 @@ func BenchmarkThroughputPipelineAB(b *testing.B) {
 		_, _, err := explainPipeline(ex, rb.last, sources, n, h, w, 1)
 		return err
 	}})
+	if only := os.Getenv("CAMVIZ_THROUGHPUT_ONLY"); only != "" { // e.g. for a CPU profile of one variant
+		var kept []variant
+		for _, v := range variants {
+			if strings.Contains(v.name, only) {
+				kept = append(kept, v)
+			}
+		}
+		if len(kept) == 0 {
+			b.Fatalf("$CAMVIZ_THROUGHPUT_ONLY=%q matches no variant", only)
+		}
+		variants = kept
+	}
 	// Allocation and collections of every call, the warm-up's included.
 	allocs, gcs := make([]uint64, len(variants)), make([]uint32, len(variants))
 	calls := make([]int, len(variants))
