@@ -63,5 +63,23 @@ func FuzzDecodeImage(f *testing.F) {
 				t.Fatalf("value %d is %v, outside [0, 1]", i, v)
 			}
 		}
+		if h == 0 {
+			return
+		}
+		// The resize (FromImageResized) gives ResizeBilinear(FromImage(img)) bit for bit.
+		img, _, err := image.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("decodeImage accepted what image.Decode refuses: %v", err)
+		}
+		full, ih, iw := FromImage(img)
+		want, err := ResizeBilinear(full, ih, iw, 3, h, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if pix[i] != want[i] {
+				t.Fatalf("value %d = %v, ResizeBilinear(FromImage) gives %v", i, pix[i], want[i])
+			}
+		}
 	})
 }

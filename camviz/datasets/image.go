@@ -72,11 +72,11 @@ func decodeImage(f io.ReadSeeker, path string, h, w int) ([]float32, error) {
 		return nil, fmt.Errorf("datasets.LoadImage(%q, %s): the header says %dx%d but the picture is %dx%d",
 			path, format, cfg.Width, cfg.Height, b.Dx(), b.Dy())
 	}
-	pix, ih, iw := FromImage(img)
-	if h == 0 || (h == ih && w == iw) {
+	if b := img.Bounds(); h == 0 || (h == b.Dy() && w == b.Dx()) {
+		pix, _, _ := FromImage(img)
 		return pix, nil
 	}
-	out, err := ResizeBilinear(pix, ih, iw, 3, h, w)
+	out, err := FromImageResized(img, h, w, nil) // ResizeBilinear(FromImage(img)), bit for bit
 	if err != nil {
 		return nil, fmt.Errorf("datasets.LoadImage(%q, %s): %w", path, format, err)
 	}
@@ -120,22 +120,7 @@ func ResizeBilinear(src []float32, h, w, c, outH, outW int) ([]float32, error) {
 	if len(src) != h*w*c {
 		return nil, fmt.Errorf("datasets.ResizeBilinear: source has %d values, want %d*%d*%d = %d", len(src), h, w, c, h*w*c)
 	}
-	type tap struct {
-		i0, i1 int
-		f      float32
-	}
-	taps := func(n, outN int) []tap {
-		t := make([]tap, outN)
-		scale := float64(n) / float64(outN)
-		for i := range t {
-			s := (float64(i)+0.5)*scale - 0.5
-			s = min(max(s, 0), float64(n-1))
-			i0 := int(s)
-			t[i] = tap{i0, min(i0+1, n-1), float32(s - float64(i0))}
-		}
-		return t
-	}
-	ty, tx := taps(h, outH), taps(w, outW)
+	ty, tx := bilinearTaps(h, outH), bilinearTaps(w, outW)
 	out := make([]float32, outH*outW*c)
 	o := 0
 	for _, yy := range ty {
@@ -151,4 +136,25 @@ func ResizeBilinear(src []float32, h, w, c, outH, outW int) ([]float32, error) {
 		}
 	}
 	return out, nil
+}
+
+// bilinearTap is where ResizeBilinear samples one output row or column: between
+// source indices i0 and i1 = min(i0+1, n−1), at fraction f from i0.
+type bilinearTap struct {
+	i0, i1 int
+	f      float32
+}
+
+// bilinearTaps returns the taps of the outN output rows (or columns) of a resize from
+// n: source position s = (i + ½)·n/outN − ½, clamped to [0, n−1].
+func bilinearTaps(n, outN int) []bilinearTap {
+	t := make([]bilinearTap, outN)
+	scale := float64(n) / float64(outN)
+	for i := range t {
+		s := (float64(i)+0.5)*scale - 0.5
+		s = min(max(s, 0), float64(n-1))
+		i0 := int(s)
+		t[i] = bilinearTap{i0, min(i0+1, n-1), float32(s - float64(i0))}
+	}
+	return t
 }

@@ -24,7 +24,7 @@ type pngScratch struct {
 	prev []byte // previous unfiltered RGB row
 	cur  []byte // current unfiltered RGB row
 	idat bytes.Buffer
-	zw   *zlib.Writer
+	zw   [pngCompressions]*zlib.Writer // one per PNGCompression, made on first use
 }
 
 var pngScratchPool = sync.Pool{New: func() any { return &pngScratch{} }}
@@ -50,12 +50,12 @@ func opaqueRGBA(img *image.RGBA) bool {
 // and its interface calls, and gives files of the same size for smooth pictures
 // such as heatmap overlays.
 func encodeOpaqueRGBA(w io.Writer, img *image.RGBA) error {
-	return encodeRGB(w, img, pngFilterPaeth)
+	return encodeRGB(w, img, pngFilterPaeth, PNGBestSpeed)
 }
 
-// encodeRGB is encodeOpaqueRGBA with the filter of rows after the first chosen:
-// pngFilterUp or pngFilterPaeth.
-func encodeRGB(w io.Writer, img *image.RGBA, rowFilter byte) error {
+// encodeRGB is encodeOpaqueRGBA with the filter of rows after the first chosen
+// (pngFilterUp or pngFilterPaeth) and the compression.
+func encodeRGB(w io.Writer, img *image.RGBA, rowFilter byte, compression PNGCompression) error {
 	b := img.Bounds()
 	width, height := b.Dx(), b.Dy()
 	s := pngScratchPool.Get().(*pngScratch)
@@ -86,19 +86,20 @@ func encodeRGB(w io.Writer, img *image.RGBA, rowFilter byte) error {
 		s.prev, s.cur = cur, s.prev
 	}
 	s.idat.Reset()
-	if s.zw == nil {
-		zw, err := zlib.NewWriterLevel(&s.idat, zlib.BestSpeed)
-		if err != nil {
+	zw := s.zw[compression]
+	if zw == nil {
+		var err error
+		if zw, err = zlib.NewWriterLevel(&s.idat, compression.zlibLevel()); err != nil {
 			return err
 		}
-		s.zw = zw
+		s.zw[compression] = zw
 	} else {
-		s.zw.Reset(&s.idat)
+		zw.Reset(&s.idat)
 	}
-	if _, err := s.zw.Write(s.raw); err != nil {
+	if _, err := zw.Write(s.raw); err != nil {
 		return err
 	}
-	if err := s.zw.Close(); err != nil {
+	if err := zw.Close(); err != nil {
 		return err
 	}
 

@@ -55,11 +55,15 @@ type options struct {
 	MD      string // Markdown output file
 	Profile string // CPU profile file
 	Soak    int    // Explain calls of the soak rows (soak.go); 0 skips them
+
+	// ThroughputBatch is how many images each Explain call of the throughput row takes
+	// (-throughput-batch).
+	ThroughputBatch int
 }
 
 func defaultOptions() options {
 	return options{Reps: 7, Warmup: 2, ScoreReps: 1, Batches: []int{1, 8}, Spec: models.ResNet18Spec(1000, 224),
-		Convs: resnetConvs, ScoreCAM: true, Throughput: 1000}
+		Convs: resnetConvs, ScoreCAM: true, Throughput: 1000, ThroughputBatch: 1}
 }
 
 func parseBatches(s string) ([]int, error) {
@@ -92,6 +96,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	scoreChunks := fs.String("score-chunks", "", "Score-CAM per-pass time for these chunk sizes (comma separated, e.g. 1,2,4,8,15), interleaved; empty skips it")
 	fs.IntVar(&opts.Throughput, "throughput", opts.Throughput,
 		"images for the end-to-end row (decode PNG → resize → Grad-CAM → overlay → PNG, stages overlapped); 0 skips it")
+	fs.IntVar(&opts.ThroughputBatch, "throughput-batch", opts.ThroughputBatch,
+		"images per Explain call in the throughput row (above 1 adds a row against the forward-only rate at that batch)")
 	fs.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
 	fs.BoolVar(&opts.TorchAfter, "torch-after", false, "with -torch: run torch again after camviz's rows, to see what the order does")
 	fs.StringVar(&opts.PGC, "pgc", "", "DIR[:TTACH_DIR]: also time pytorch-grad-cam's own Score-CAM on the same ResNet-18, "+
@@ -146,6 +152,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if opts.Throughput < 0 {
 		return fail(stderr, fmt.Errorf("-throughput %d: want a number of images, or 0 to skip the row", opts.Throughput))
+	}
+	if opts.ThroughputBatch < 1 {
+		return fail(stderr, fmt.Errorf("-throughput-batch %d: want at least 1 image per Explain call", opts.ThroughputBatch))
 	}
 	if opts.Reps < 1 || opts.Warmup < 0 || opts.ScoreReps < 1 {
 		return fail(stderr, fmt.Errorf("-reps %d, -warmup %d, -score-reps %d: want at least 1, 0 and 1", opts.Reps, opts.Warmup, opts.ScoreReps))
