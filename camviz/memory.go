@@ -50,7 +50,7 @@ type MemoryEstimate struct {
 	// computation), times the collector's headroom.
 	WeightBytes int64
 	// PeakBytes = heapGrowth × liveFraction × (BaseBytes + ChunkSize × BytesPerPass)
-	// + GraphBytes + WeightBytes: the part of the passes that is live at the peak (0.45
+	// + GraphBytes + WeightBytes: the part of the passes that is live at the peak (0.6
 	// of them, measured on ResNet-18) with the collector's headroom (1.5 while chunked
 	// passes run), and the fixed parts.
 	PeakBytes int64
@@ -162,8 +162,10 @@ const graphBytesPerNode = 1000
 // ordinary pass and of one chunk of passes, counted as if all were alive at once) that is
 // live at the peak, the backend's hidden temporaries (patch matrices, Winograd tiles,
 // size-class rounding) included: fitted on ResNet-18 at 224², Score-CAM at layer4.1 with
-// chunks of 3 and 15 under GOGC 50 and 100 (0.42-0.51; docs/performance.md).
-const liveFraction = 0.45
+// chunks of 3 and 15-17: 0.42-0.51 with batch norm as its own ops, 0.54-0.68 with it
+// folded into the convolutions (camviz/models' default since 2026-11-30, which removes
+// nodes the sum counted but which were freed at once); docs/performance.md.
+const liveFraction = 0.6
 
 // heapGrowth is how far the Go collector lets the heap grow past what was live after
 // the last collection before it collects again, while chunked passes run: 1 + p/100 for
