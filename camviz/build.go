@@ -168,6 +168,11 @@ func (e *Explainer) buildGraph(scope *model.Scope, images, classesIn *graph.Node
 	for _, name := range e.cfg.Layers {
 		t, ok := byName[name]
 		if !ok {
+			if e.cfg.TapOrigin != nil {
+				if origin := e.cfg.TapOrigin(name); origin != "" {
+					return nil, fmt.Errorf("camviz: unknown layer %q: %s", name, origin)
+				}
+			}
 			return nil, unknownLayerError(name, taps)
 		}
 		lay, err := e.cfg.resolveLayout(name, t.Shape, imageSpatial(modelImages, e.cfg.ChannelsFirst))

@@ -61,8 +61,11 @@ type Config struct {
 	// chunk after the other). 0 chooses the largest chunk that fits MemoryBudget;
 	// negative is an error, and so is a chunk whose estimated memory exceeds the budget.
 	ChunkSize int
-	// MemoryBudget bounds, in bytes, the estimated peak memory of the explanation graph
-	// when it runs chunked passes (see [MemoryEstimate]); 0 means DefaultMemoryBudget.
+	// MemoryBudget bounds, in bytes, the estimated memory of the chunked passes, the
+	// part that grows with the chunk size (MemoryEstimate's BaseBytes + ChunkSize ×
+	// BytesPerPass); 0 means DefaultMemoryBudget. The process grows by about
+	// MemoryEstimate.PeakBytes, which adds the compiled graph and the backend's copies of
+	// the weights (see [MemoryEstimate]).
 	MemoryBudget int64
 
 	// MaxCompiledGraphs bounds the compiled explanation graphs the Explainer keeps: one

@@ -100,9 +100,15 @@ func TestMemoryEstimate(t *testing.T) {
 	for _, e := range est {
 		byMethod[e.Method] = e
 		fits := (int64(budget) - e.BaseBytes) / e.BytesPerPass
-		if int64(e.ChunkSize) != min(fits, int64(e.Passes)) || e.PeakBytes > budget ||
-			e.PeakBytes != e.BaseBytes+int64(e.ChunkSize)*e.BytesPerPass || e.Budget != budget {
+		passes := e.BaseBytes + int64(e.ChunkSize)*e.BytesPerPass
+		if int64(e.ChunkSize) != min(fits, int64(e.Passes)) || passes > budget ||
+			e.PeakBytes != passes+e.GraphBytes+e.WeightBytes || e.Budget != budget {
 			t.Errorf("%s: inconsistent estimate %+v (fits %d)", e.Method, e, fits)
+		}
+		// The fixed parts: model A's weights (a few convolutions and a linear head,
+		// float32) doubled by the collector's headroom, and one copy of its nodes per chunk.
+		if e.WeightBytes <= 0 || e.GraphBytes < int64(e.Chunks)*20*1000 {
+			t.Errorf("%s: fixed parts %d (weights) and %d (graph, %d chunks) look wrong", e.Method, e.WeightBytes, e.GraphBytes, e.Chunks)
 		}
 	}
 	s, a := byMethod[camviz.MethodScoreCAM], byMethod[camviz.MethodAblationCAM]

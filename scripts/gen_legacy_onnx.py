@@ -604,6 +604,29 @@ def main():
     save("float16_caffe2_opset7", nodes, inits, 7, [vi("softmaxout", [1, 5, 1, 1], TensorProto.FLOAT16)], "pool10_flat",
          elem=TensorProto.FLOAT16, ir=3, weights_as_inputs=True)
 
+    # Conv → BatchNormalization pairs as tf2onnx, Caffe2 and keras2onnx export them (PyTorch
+    # folds them itself): a Conv with bias, a grouped Conv without bias (epsilon 1e-3), and a
+    # Conv whose output is also read by an Add, which camviz must not fold.
+    nodes = [
+        helper.make_node("Conv", ["image", "c1.w", "c1.b"], ["c1"], name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c1", "bn1.scale", "bn1.bias", "bn1.mean", "bn1.var"], ["bn1"], name="bn1"),
+        helper.make_node("Relu", ["bn1"], ["r1"], name="relu1"),
+        helper.make_node("Conv", ["r1", "c2.w"], ["c2"], name="conv2", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                         strides=[2, 2], group=2),
+        helper.make_node("BatchNormalization", ["c2", "bn2.scale", "bn2.bias", "bn2.mean", "bn2.var"], ["bn2"], name="bn2",
+                         epsilon=1e-3),
+        helper.make_node("Relu", ["bn2"], ["r2"], name="relu2"),
+        helper.make_node("Conv", ["r2", "c3.w", "c3.b"], ["c3"], name="conv3", kernel_shape=[1, 1]),
+        helper.make_node("BatchNormalization", ["c3", "bn3.scale", "bn3.bias", "bn3.mean", "bn3.var"], ["bn3"], name="bn3"),
+        helper.make_node("Add", ["bn3", "c3"], ["res"], name="residual"),
+        helper.make_node("Relu", ["res"], ["r3"], name="relu3"),
+    ]
+    inits = [init("c1.w", w(4, 3, 3, 3)), init("c1.b", w(4)), init("c2.w", w(6, 2, 3, 3)),
+             init("c3.w", w(6, 6, 1, 1)), init("c3.b", w(6))]
+    inits += bn_inits("bn1", 4) + bn_inits("bn2", 6) + bn_inits("bn3", 6)
+    logits = head("", "r3", 6, 3, nodes, inits)
+    save("conv_bn_fold_opset9", nodes, inits, 9, [vi(logits, [1, 3])], logits, hw=(10, 10))
+
 
 if __name__ == "__main__":
     sys.exit(main())

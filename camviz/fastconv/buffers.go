@@ -56,9 +56,11 @@ func (b *Backend) NewSharedBuffer(deviceNum compute.DeviceNum, shape shapes.Shap
 	return b.wrapBuffer(buf), flat, err
 }
 
-// Compile compiles with the inner builder and wraps the executable.
+// Compile compiles with the inner builder and wraps the executable; the
+// constants' flat data recorded while building is released.
 func (b *Builder) Compile() (compute.Executable, error) {
 	exec, err := b.Builder.Compile()
+	b.releaseConstants()
 	if err != nil || exec == nil {
 		return exec, err
 	}

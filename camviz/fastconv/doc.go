@@ -106,6 +106,16 @@
 // exactly (ties and NaN included), sums up to round-off. Stats counts them as
 // PoolLowered and PoolFallback.
 //
+// # Constant folding
+//
+// The wrapped functions also fold constants (ConstFold, constfold.go): Reshape,
+// Transpose, Reverse, BroadcastInDim, ConvertDType, Neg, Add, Sub, Mul, Div, Sqrt
+// and Rsqrt of float constants are computed in Go when the graph is built, in the
+// operands' dtype, so that ops on weights (an input gradient's reversed kernel,
+// batch norm's scale folded into a kernel) do not run at every call and a
+// convolution's kernel stays a constant for its lowering. Stats counts them as
+// ConstFolded; FASTCONV_CONSTFOLD=off turns it off.
+//
 // # Speed
 //
 // BenchmarkConv and BenchmarkConvGrad in this package measure ResNet-18's

@@ -24,6 +24,7 @@ type Backend struct {
 	regionsMu                 sync.Mutex
 	scoreRegions              map[string]int // open ScoreRegion calls by graph name
 	poolLowered, poolFallback atomic.Int64
+	constFolded               atomic.Int64
 
 	tailSlackErr error
 
@@ -43,6 +44,9 @@ type Stats struct {
 	// PoolLowered and PoolFallback count the ReduceWindow ops (pooling) lowered to
 	// strided slices (see Function.ReduceWindow) and handed to the native op.
 	PoolLowered, PoolFallback int64
+	// ConstFolded is the number of ops on constants computed when the graph was
+	// built (see ConstFold).
+	ConstFolded int64
 }
 
 // Wrap returns b wrapped so that ConvGeneral is lowered to patch extraction
@@ -74,7 +78,7 @@ func (b *Backend) Unwrap() compute.Backend { return b.Backend }
 // to the native op, over all graphs built with this backend so far.
 func (b *Backend) Stats() Stats {
 	return Stats{Lowered: b.lowered.Load(), Fallback: b.fallback.Load(), Winograd: b.winograd.Load(), WinogradF4: b.winogradF4.Load(),
-		PoolLowered: b.poolLowered.Load(), PoolFallback: b.poolFallback.Load()}
+		PoolLowered: b.poolLowered.Load(), PoolFallback: b.poolFallback.Load(), ConstFolded: b.constFolded.Load()}
 }
 
 // StatsOf returns the Stats of b if b was created by Wrap; ok is false otherwise.
@@ -108,6 +112,28 @@ type Builder struct {
 	backend *Backend
 	main    *Function
 	name    string // the graph's name, for ScoreRegion
+
+	// functions are the wrapped functions of this builder (main, others and
+	// closures), whose recorded constants Compile releases.
+	functions []*Function
+}
+
+// releaseConstants drops the flat data that the wrapped functions recorded for
+// their constants, once the graph is compiled (ConstFold and Winograd's
+// build-time kernel transform only need it while ops are added; the backend
+// keeps its own copy of every constant).
+func (b *Builder) releaseConstants() {
+	for _, f := range b.functions {
+		f.constants = nil
+	}
+	b.functions = nil
+}
+
+// newFunction wraps inner as a function of b.
+func (b *Builder) newFunction(inner compute.Function, parent *Function) *Function {
+	f := &Function{Function: inner, builder: b, parent: parent}
+	b.functions = append(b.functions, f)
+	return f
 }
 
 // Main returns the (wrapped) main function; the same value on every call.
@@ -117,7 +143,7 @@ func (b *Builder) Main() compute.Function {
 		if inner == nil {
 			return nil
 		}
-		b.main = &Function{Function: inner, builder: b}
+		b.main = b.newFunction(inner, nil)
 	}
 	return b.main
 }
@@ -128,7 +154,7 @@ func (b *Builder) NewFunction(name string) (compute.Function, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Function{Function: inner, builder: b}, nil
+	return b.newFunction(inner, nil), nil
 }
 
 // Function wraps the inner backend's compute.Function and overrides
@@ -186,7 +212,7 @@ func (f *Function) Closure() (compute.Function, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Function{Function: inner, builder: f.builder, parent: f}, nil
+	return f.builder.newFunction(inner, f), nil
 }
 
 // Call calls fn, a function of the same builder.
@@ -239,7 +265,9 @@ func (f *Function) ConvGeneral(input, kernel compute.Value, axes compute.Convolv
 	// 690 MiB on ResNet-18 (docs/performance.md), past budget + 300 MiB.
 	p.noSmallProducts = f.builder.backend.paramVars.Load() > 0
 	p.scoreRegion = f.builder.backend.inScoreRegion(f.builder.name)
-	out, err := p.lower(f.Function, input, kernel, f.constants[kernel])
+	// The lowering's ops go through f, so that the kernel's layout changes fold
+	// when it is a constant (ConstFold).
+	out, err := p.lower(f, input, kernel, f.constants[kernel])
 	if err != nil {
 		// The lowering only uses standard ops; if the inner backend refuses
 		// one of them, the native op is still correct.

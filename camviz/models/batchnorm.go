@@ -1,6 +1,7 @@
 package models
 
 import (
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -37,12 +38,9 @@ const (
 func batchNorm(scope *model.Scope, x *graph.Node) *graph.Node {
 	g := x.Graph()
 	c := x.Shape().Dimensions[x.Rank()-1]
-	varShape := shapes.Make(x.DType(), c)
-	gamma := scope.WithInitializer(initializer.One).VariableWithShape("weight", varShape).NodeValue(g)
-	beta := scope.WithInitializer(initializer.Zero).VariableWithShape("bias", varShape).NodeValue(g)
-	meanVar := scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", varShape).SetTrainable(false)
-	varVar := scope.WithInitializer(initializer.One).VariableWithShape("running_var", varShape).SetTrainable(false)
-	mean, variance := meanVar.NodeValue(g), varVar.NodeValue(g)
+	v := newBNVariables(scope, x.DType(), c)
+	gamma, beta := v.gamma.NodeValue(g), v.beta.NodeValue(g)
+	mean, variance := v.mean.NodeValue(g), v.variance.NodeValue(g)
 	if scope.IsTraining(g) {
 		axes := make([]int, x.Rank()-1)
 		for i := range axes {
@@ -56,11 +54,36 @@ func batchNorm(scope *model.Scope, x *graph.Node) *graph.Node {
 		if n > 1 {
 			unbiased = float64(n) / float64(n-1)
 		}
-		meanVar.SetNodeValue(graph.Add(graph.MulScalar(meanVar.NodeValue(g), 1-m), graph.MulScalar(graph.StopGradient(mean), m)))
-		varVar.SetNodeValue(graph.Add(graph.MulScalar(varVar.NodeValue(g), 1-m),
+		v.mean.SetNodeValue(graph.Add(graph.MulScalar(v.mean.NodeValue(g), 1-m), graph.MulScalar(graph.StopGradient(mean), m)))
+		v.variance.SetNodeValue(graph.Add(graph.MulScalar(v.variance.NodeValue(g), 1-m),
 			graph.MulScalar(graph.StopGradient(variance), m*unbiased)))
 	}
-	scale := graph.Div(gamma, graph.Sqrt(graph.AddScalar(variance, bnEpsilon)))
-	shift := graph.Sub(beta, graph.Mul(mean, scale))
+	scale, shift := bnScaleShift(gamma, beta, mean, variance)
 	return graph.Add(graph.Mul(x, graph.ExpandLeftToRank(scale, x.Rank())), graph.ExpandLeftToRank(shift, x.Rank()))
+}
+
+// bnVariables are batch norm's variables in its scope, with PyTorch's names.
+type bnVariables struct {
+	gamma, beta, mean, variance *model.Variable
+}
+
+// newBNVariables creates (or finds) the variables of a batch norm over c channels
+// in scope: "weight" γ (initialised to 1), "bias" β (0), and the untrained
+// "running_mean" (0) and "running_var" (1), in this order.
+func newBNVariables(scope *model.Scope, dtype dtypes.DType, c int) bnVariables {
+	varShape := shapes.Make(dtype, c)
+	return bnVariables{
+		gamma:    scope.WithInitializer(initializer.One).VariableWithShape("weight", varShape),
+		beta:     scope.WithInitializer(initializer.Zero).VariableWithShape("bias", varShape),
+		mean:     scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", varShape).SetTrainable(false),
+		variance: scope.WithInitializer(initializer.One).VariableWithShape("running_var", varShape).SetTrainable(false),
+	}
+}
+
+// bnScaleShift returns batch norm's per-channel affine map y = x·scale + shift:
+// scale = γ/√(var + ε), shift = β − mean·scale.
+func bnScaleShift(gamma, beta, mean, variance *graph.Node) (scale, shift *graph.Node) {
+	scale = graph.Div(gamma, graph.Sqrt(graph.AddScalar(variance, bnEpsilon)))
+	shift = graph.Sub(beta, graph.Mul(mean, scale))
+	return scale, shift
 }

@@ -40,7 +40,7 @@ func buildGAPCNN(spec Spec) (camviz.ModelFn, []string, string, error) {
 	fn := func(scope *model.Scope, x *graph.Node) *graph.Node {
 		for i, ch := range spec.Channels {
 			s := scope.At("%s", layers[i])
-			x = relu(batchNorm(s.At("bn"), conv(s, x, ch, 3, 1, false)))
+			x = relu(convBN(s, s.At("bn"), x, ch, 3, 1, false))
 			x = camviz.Tap(x, layers[i])
 			if i < len(spec.Channels)-1 {
 				x = graph.MaxPool(x).Window(2).Done()
@@ -56,8 +56,7 @@ func conv(scope *model.Scope, x *graph.Node, channels, k, stride int, bias bool)
 	g := x.Graph()
 	in := x.Shape().Dimensions[x.Rank()-1]
 	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, in, channels)).NodeValue(g)
-	p := k / 2
-	y := graph.Convolve(x, w).StridePerAxis(stride, stride).PaddingPerDim([][2]int{{p, p}, {p, p}}).Done()
+	y := convolveTorch(x, w, k, stride)
 	if bias {
 		b := scope.VariableWithShape("biases", shapes.Make(x.DType(), channels)).NodeValue(g)
 		y = graph.Add(y, graph.ExpandLeftToRank(b, y.Rank()))

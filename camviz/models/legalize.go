@@ -27,6 +27,10 @@ type legalization struct {
 	// float16 says the model's float16 tensors were widened to float32 (widenFloat16,
 	// legalize_float16.go), one line for InputHints.Sources; "" when it had none.
 	float16 string
+	// foldedConvs maps the output of each Conv folded with the BatchNormalization after
+	// it (foldConvBatchNorms, legalize_bnfold.go), no longer a value of the graph, to the
+	// sentence that says so.
+	foldedConvs map[string]string
 }
 
 // legalizer rewrites a parsed ONNX model, in place, into the forms onnx-gomlx v0.5.13
@@ -42,6 +46,8 @@ type legalization struct {
 //     Mul+Add, BatchNormalization loses its inference-irrelevant attributes, Dropout and
 //     Identity disappear, empty optional inputs are dropped;
 //  2. non-tensor graph outputs are cut away, their labels kept (legalize_labels.go);
+//     each inference BatchNormalization after a Conv that nothing else reads is folded
+//     into the Conv's weights and bias (legalize_bnfold.go);
 //  3. with shapes inferred over the graph (legalize_shapes.go): auto_pad and ceil_mode
 //     become explicit pads, AveragePool's count_include_pad an explicit Pad
 //     (legalize_pool.go);
@@ -108,6 +114,7 @@ func legalizeONNX(mp *protos.ModelProto, input string, inputDims []int) (*legali
 	if err := l.cutNonTensorOutputs(); err != nil {
 		return nil, err
 	}
+	l.foldConvBatchNorms()
 	l.prune()
 	if err := l.rewriteWithShapes(input, inputDims); err != nil {
 		return nil, err

@@ -50,6 +50,9 @@ var legacyFixtures = []legacyFixture{
 	// image input, Constant and Cast(to=FLOAT16): computed in float32.
 	{name: "float16_caffe2_opset7", wantScore: "pool10",
 		hints: InputHints{Sources: []string{"float16 model: computed in float32 (5 float16 tensors widened exactly, 7 types retyped)"}}},
+	// Conv → BatchNormalization pairs, two folded (one grouped, one with a Conv bias) and
+	// one kept (its Conv output is read twice): legalize_bnfold.go.
+	{name: "conv_bn_fold_opset9", wantScore: "logits"},
 	{name: "labelencoder_opset9", wantScore: "logits", labels: []string{"cat", "dog", "bird"},
 		hints: InputHints{BGR: true, Sources: []string{`model doc string mentions BGR: "Expects BGR images."`}}},
 }

@@ -4,8 +4,15 @@ import "fmt"
 
 // tapOrigin returns the ONNX node that computes a tap, e.g. `ONNX node "conv1" (op
 // Conv, output "/conv1/Conv_output_0")`, or "" when the tap is no node output. The
-// Explainer's errors name a node by it (camviz.Config.TapOrigin).
+// Explainer's errors name a node by it (camviz.Config.TapOrigin). For the output of a
+// Conv folded with its BatchNormalization (foldConvBatchNorms), no longer a tap, it is
+// the sentence saying so, which the Explainer gives for that unknown layer.
 func (n *onnxNet) tapOrigin(tap string) string {
+	for out, why := range n.graph.legal.foldedConvs {
+		if tapName(out) == tap {
+			return why
+		}
+	}
 	for _, out := range n.graph.outputs {
 		if tapName(out) != tap {
 			continue

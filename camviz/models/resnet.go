@@ -46,7 +46,8 @@ func init() {
 //
 // BasicBlock(x) = ReLU(BN(conv3×3(ReLU(BN(conv3×3/stride(x))))) + shortcut(x)), with
 // shortcut = BN(conv1×1/stride(x)) when the stride or width changes, else x. Convolutions
-// have no bias and torch's symmetric padding; BN is [batchNorm]. Variables follow torch's
+// have no bias and torch's symmetric padding; BN is [batchNorm], folded into the
+// convolution at inference (convBN). Variables follow torch's
 // module names ("/layer1/0/conv1/weights", "/layer1/0/bn1/running_mean",
 // "/layer2/0/downsample/0/weights"; conv kernels are [kh, kw, in, out]). Taps: "stem" (the
 // stem's ReLU) and "layer<s>.<b>" (each block's output), as torch names the modules.
@@ -68,8 +69,8 @@ func buildResNet(spec Spec) (camviz.ModelFn, []string, string, error) {
 		if spec.Stem == StemImageNet {
 			k, stride = 7, 2
 		}
-		x = conv(scope.At("conv1"), x, spec.Channels[0], k, stride, false)
-		x = camviz.Tap(relu(batchNorm(scope.At("bn1"), x)), "stem")
+		x = convBN(scope.At("conv1"), scope.At("bn1"), x, spec.Channels[0], k, stride, false)
+		x = camviz.Tap(relu(x), "stem")
 		if spec.Stem == StemImageNet {
 			x = maxPoolTorch(x, 3, 2, 1)
 		}
@@ -91,12 +92,12 @@ func buildResNet(spec Spec) (camviz.ModelFn, []string, string, error) {
 // basicBlock is ResNet's BasicBlock (see buildResNet).
 func basicBlock(scope *model.Scope, x *graph.Node, channels, stride int) *graph.Node {
 	in := x.Shape().Dimensions[x.Rank()-1]
-	y := relu(batchNorm(scope.At("bn1"), conv(scope.At("conv1"), x, channels, 3, stride, false)))
-	y = batchNorm(scope.At("bn2"), conv(scope.At("conv2"), y, channels, 3, 1, false))
+	y := relu(convBN(scope.At("conv1"), scope.At("bn1"), x, channels, 3, stride, false))
+	y = convBN(scope.At("conv2"), scope.At("bn2"), y, channels, 3, 1, false)
 	shortcut := x
 	if stride != 1 || in != channels {
 		ds := scope.At("downsample")
-		shortcut = batchNorm(ds.At("1"), conv(ds.At("0"), x, channels, 1, stride, false))
+		shortcut = convBN(ds.At("0"), ds.At("1"), x, channels, 1, stride, false)
 	}
 	return relu(graph.Add(y, shortcut))
 }

@@ -54,9 +54,10 @@ func buildVGG(spec Spec) (camviz.ModelFn, []string, string, error) {
 		for s, n := range spec.Blocks {
 			for range n {
 				cs := scope.At("%s", layers[l])
-				x = conv(cs, x, spec.Channels[s], 3, 1, true)
 				if spec.BatchNorm {
-					x = batchNorm(cs.At("bn"), x)
+					x = convBN(cs, cs.At("bn"), x, spec.Channels[s], 3, 1, true)
+				} else {
+					x = conv(cs, x, spec.Channels[s], 3, 1, true)
 				}
 				x = camviz.Tap(relu(x), layers[l])
 				l++

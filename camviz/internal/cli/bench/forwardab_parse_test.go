@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/camviz/camviz/camviz/fastconv"
+	"github.com/camviz/camviz/camviz/models"
 )
 
 func TestParseForwardVariants(t *testing.T) {
@@ -24,7 +25,16 @@ func TestParseForwardVariants(t *testing.T) {
 		w[1].config != "num_executors=2" || vs[0].winograd != fastconv.Winograd {
 		t.Errorf("Winograd suffixes: got %+v %+v", *w[0], *w[1])
 	}
-	for _, bad := range []string{"", "noequals", "a=ops_sequential@0", "a=ops_sequential@x", "a=ops_sequential/small0", "a=ops_sequential/smallx", "a=ops_sequential%f3"} {
+	f, err := parseForwardVariants("a=num_executors=2%off+nofold; b=num_executors=2+nobnfold; c=num_executors=2/nosmall+noconstfold; d=num_executors=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f[0].constFold || f[0].bnFold || f[0].winograd != fastconv.WinogradOff || f[1].constFold != fastconv.ConstFold || f[1].bnFold ||
+		f[2].constFold || f[2].bnFold != models.FoldBatchNorm || f[2].small != fastconv.SmallProductsOff || f[3].constFold != fastconv.ConstFold ||
+		f[3].bnFold != models.FoldBatchNorm || f[1].config != "num_executors=2" {
+		t.Errorf("fold suffixes: got %+v %+v %+v %+v", *f[0], *f[1], *f[2], *f[3])
+	}
+	for _, bad := range []string{"", "noequals", "a=ops_sequential+fold", "a=ops_sequential@0", "a=ops_sequential@x", "a=ops_sequential/small0", "a=ops_sequential/smallx", "a=ops_sequential%f3"} {
 		if _, err := parseForwardVariants(bad); err == nil {
 			t.Errorf("parseForwardVariants(%q): no error", bad)
 		}

@@ -20,15 +20,20 @@ type forwardVariant struct {
 	small        fastconv.SmallProductsMode // fastconv.SmallProducts while its graph is built
 	smallEntries int                        // fastconv.SmallProductEntries while its graph is built
 	winograd     fastconv.WinogradMode      // fastconv.Winograd while its graph is built
+	constFold    bool                       // fastconv.ConstFold while its graph is built
+	bnFold       bool                       // models.FoldBatchNorm while its graph is built
 	run          func() error
 }
 
-// parseForwardVariants parses "name=config[@chunkKiB][/small[N]|/nosmall][%winograd];…":
+// parseForwardVariants parses "name=config[@chunkKiB][/small[N]|/nosmall][%winograd][+fold];…":
 // config is the Go backend's configuration string ("ops_sequential",
 // "ops_parallel,num_executors=2", …), chunkKiB the fastconv.ChunkPatchBytes its
 // graph is built with, /small builds it with fastconv.SmallProducts on (/smallN:
 // with fastconv.SmallProductEntries = N) and /nosmall with it off; without
-// either, the defaults; %winograd sets fastconv.Winograd (auto, off, on, f2, f4).
+// either, the defaults; %winograd sets fastconv.Winograd (auto, off, on, f2, f4);
+// +nofold turns off both constant folding (fastconv.ConstFold) and batch-norm
+// folding (models.FoldBatchNorm), +nobnfold only the latter, +noconstfold only
+// the former.
 func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 	var out []*forwardVariant
 	for _, item := range strings.Split(spec, ";") {
@@ -40,8 +45,22 @@ func parseForwardVariants(spec string) ([]*forwardVariant, error) {
 			return nil, fmt.Errorf("variant %q: want name=config[@chunkKiB][/small[N]|/nosmall]", item)
 		}
 		v := &forwardVariant{name: strings.TrimSpace(name), chunkBytes: fastconv.ChunkPatchBytes,
-			small: fastconv.SmallProducts, smallEntries: fastconv.SmallProductEntries, winograd: fastconv.Winograd}
+			small: fastconv.SmallProducts, smallEntries: fastconv.SmallProductEntries, winograd: fastconv.Winograd,
+			constFold: fastconv.ConstFold, bnFold: models.FoldBatchNorm}
 		rest = strings.TrimSpace(rest)
+		if r, fold, ok := strings.Cut(rest, "+"); ok {
+			switch strings.TrimSpace(fold) {
+			case "nofold":
+				v.constFold, v.bnFold = false, false
+			case "nobnfold":
+				v.bnFold = false
+			case "noconstfold":
+				v.constFold = false
+			default:
+				return nil, fmt.Errorf("variant %q: +%s: want +nofold, +nobnfold or +noconstfold", item, fold)
+			}
+			rest = r
+		}
 		if r, mode, ok := strings.Cut(rest, "%"); ok {
 			modes := map[string]fastconv.WinogradMode{"auto": fastconv.WinogradAuto, "off": fastconv.WinogradOff,
 				"on": fastconv.WinogradOn, "f2": fastconv.WinogradF2, "f4": fastconv.WinogradF4}
@@ -107,9 +126,11 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 		}
 	}
 	savedChunk, savedSmall, savedEntries, savedWino := fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries, fastconv.Winograd
+	savedConstFold, savedBNFold := fastconv.ConstFold, models.FoldBatchNorm
 	defer func() {
 		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = savedChunk, savedSmall, savedEntries
 		fastconv.Winograd = savedWino
+		fastconv.ConstFold, models.FoldBatchNorm = savedConstFold, savedBNFold
 	}()
 	for _, v := range variants {
 		inner, err := gobackend.New(v.config)
@@ -127,11 +148,13 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 		// Read while the graph is built, at its first call.
 		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = v.chunkBytes, v.small, v.smallEntries
 		fastconv.Winograd = v.winograd
+		fastconv.ConstFold, models.FoldBatchNorm = v.constFold, v.bnFold
 		if err := exec(e); err != nil {
 			b.Fatal(err)
 		}
 		fastconv.ChunkPatchBytes, fastconv.SmallProducts, fastconv.SmallProductEntries = savedChunk, savedSmall, savedEntries
 		fastconv.Winograd = savedWino
+		fastconv.ConstFold, models.FoldBatchNorm = savedConstFold, savedBNFold
 		v.run = func() error { return exec(e) }
 	}
 	fns := make([]func() error, len(variants))
@@ -146,7 +169,7 @@ func BenchmarkResNet18ForwardAB(b *testing.B) {
 	b.StopTimer()
 	for i, v := range variants {
 		wall, cpu := float64(times[i].Wall)/1e6, float64(times[i].CPU)/1e6
-		fmt.Printf("batch %d %-10s %-40q small mode %d, entries %d, Winograd mode %d: wall %8.2f ms  CPU %8.2f ms  (%.2f cores busy)\n", batch, v.name, v.config,
-			v.small, v.smallEntries, v.winograd, wall, cpu, cpu/wall)
+		fmt.Printf("batch %d %-10s %-40q small mode %d, entries %d, Winograd mode %d, const fold %v, BN fold %v: wall %8.2f ms  CPU %8.2f ms  (%.2f cores busy)\n", batch, v.name, v.config,
+			v.small, v.smallEntries, v.winograd, v.constFold, v.bnFold, wall, cpu, cpu/wall)
 	}
 }

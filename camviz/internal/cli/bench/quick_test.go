@@ -38,7 +38,8 @@ func TestQuickRun(t *testing.T) {
 		}
 	}
 	want = append(want, "resnet/b1/scorecam", "resnet/b1/scorecam-256MiB", "resnet/b1/scorecam-rss-1024MiB",
-		"resnet/b1/scorecam-rss-256MiB", "scorecam-chunk/1", "scorecam-chunk/4", "throughput/pipeline", "throughput/ratio",
+		"resnet/b1/scorecam-rss-256MiB", "resnet/b1/scorecam-rss-estimate-1024MiB", "resnet/b1/scorecam-rss-estimate-256MiB",
+		"scorecam-chunk/1", "scorecam-chunk/4", "throughput/pipeline", "throughput/ratio",
 		"overlay", "rss/whole run")
 	for _, id := range want {
 		r, ok := rep.find(id)
@@ -60,11 +61,12 @@ func TestQuickRun(t *testing.T) {
 		}
 	}
 	notes := map[string]string{
-		"resnet/b1/ratio-gradcam-forward": "forward 20, Grad-CAM 20",
-		"resnet/b1/ratio-blocks-one":      "54 built = 20 forward + 34 backward",
-		"resnet/b1/scorecam":              "16 passes", // one per channel of layer4.1
-		"resnet/b1/scorecam-256MiB":       "16 passes in 1 chunks of 16",
-		"resnet/b1/scorecam-rss-256MiB":   "measured/estimated",
+		"resnet/b1/ratio-gradcam-forward":        "forward 20, Grad-CAM 20",
+		"resnet/b1/ratio-blocks-one":             "54 built = 20 forward + 34 backward",
+		"resnet/b1/scorecam":                     "16 passes", // one per channel of layer4.1
+		"resnet/b1/scorecam-256MiB":              "16 passes in 1 chunks of 16",
+		"resnet/b1/scorecam-rss-256MiB":          "at its start",
+		"resnet/b1/scorecam-rss-estimate-256MiB": "compiled graph (1 chunks)",
 	}
 	for id, n := range notes {
 		if r, _ := rep.find(id); !strings.Contains(r.Note, n) {
