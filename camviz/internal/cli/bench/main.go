@@ -59,6 +59,9 @@ type options struct {
 	// ThroughputBatch is how many images each Explain call of the throughput row takes
 	// (-throughput-batch).
 	ThroughputBatch int
+	// ThroughputYield makes that row's decoding and encoding goroutines yield their core
+	// often (-throughput-yield; see yieldStages).
+	ThroughputYield bool
 }
 
 func defaultOptions() options {
@@ -98,6 +101,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		"images for the end-to-end row (decode PNG → resize → Grad-CAM → overlay → PNG, stages overlapped); 0 skips it")
 	fs.IntVar(&opts.ThroughputBatch, "throughput-batch", opts.ThroughputBatch,
 		"images per Explain call in the throughput row (above 1 adds a row against the forward-only rate at that batch)")
+	fs.BoolVar(&opts.ThroughputYield, "throughput-yield", false,
+		"in the throughput row, decoding and encoding yield their core every ≈0.1 ms (runtime.Gosched), for an A/B on an idle machine")
 	fs.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
 	fs.BoolVar(&opts.TorchAfter, "torch-after", false, "with -torch: run torch again after camviz's rows, to see what the order does")
 	fs.StringVar(&opts.PGC, "pgc", "", "DIR[:TTACH_DIR]: also time pytorch-grad-cam's own Score-CAM on the same ResNet-18, "+
