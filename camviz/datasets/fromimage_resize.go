@@ -16,10 +16,15 @@ import (
 // For a 256² PNG resized to 224² this skips a 786 kB intermediate and a pass over it.
 // The result is written into dst when it has the capacity (dst[:outH·outW·3]), else
 // into a new slice. Images other than *image.RGBA and *image.NRGBA go through FromImage
-// and ResizeBilinear. Errors: non-positive output sizes or an empty image.
+// and ResizeBilinear. Errors: non-positive output sizes, an output over MaxPixels, or a
+// nil or empty image.
 func FromImageResized(img image.Image, outH, outW int, dst []float32) ([]float32, error) {
 	if outH <= 0 || outW <= 0 {
 		return nil, fmt.Errorf("datasets.FromImageResized: output size %dx%d, want both positive", outH, outW)
+	}
+	if outW > MaxPixels/outH {
+		return nil, fmt.Errorf("datasets.FromImageResized: output size %dx%d is over the limit of %d pixels (datasets.MaxPixels)",
+			outH, outW, MaxPixels)
 	}
 	if img == nil || img.Bounds().Empty() {
 		return nil, fmt.Errorf("datasets.FromImageResized: the image is nil or empty; pass a decoded picture")
