@@ -67,9 +67,10 @@ var pixPool sync.Pool
 // worker made runnable meanwhile waits for a processor about 0.1 ms instead of up to
 // the rest of a 2-3 ms decode: Go has no goroutine priorities, and the scheduler
 // otherwise preempts a running goroutine only after 10 ms. Each Gosched also wakes an
-// idle processor (runtime.wakep), which costs CPU when one is idle. Off by default:
-// its effect on the wall time is not measured yet (docs/performance.md); the bench flag
-// and BenchmarkThroughputPipelineAB's "yielding" variant are the A/B for an idle machine.
+// idle processor (runtime.wakep), which costs CPU when one is idle: ≈ 2 ms per image at
+// load 3-5 (docs/performance.md). Off by default; what it does to the wall time on an
+// idle machine is not measured: the bench flag and BenchmarkThroughputPipelineAB's
+// "yielding" variant are that A/B.
 var yieldStages = false
 
 // yieldingReader is r that yields the processor before each Read when yieldStages
