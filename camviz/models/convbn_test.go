@@ -2,11 +2,13 @@ package models
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/camviz/camviz/camviz"
 	"github.com/camviz/camviz/camviz/fastconv"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -138,5 +140,49 @@ func TestConvBNFoldedMatchesUnfolded(t *testing.T) {
 			t.Errorf("%s: %d ops folded with batch norm folding, %d without: want more", spec.Arch, fo.folded, un.folded)
 		}
 		t.Logf("%s: ops folded when building: %d unfolded, %d folded", spec.Arch, un.folded, fo.folded)
+	}
+}
+
+// TestConvBNSameVariables checks that a fresh model built with batch-norm folding
+// creates the same variables (paths, shapes, initial values from the seed) as one built
+// without, so checkpoints do not depend on it.
+func TestConvBNSameVariables(t *testing.T) {
+	backend := newTestBackend(t)
+	for _, spec := range []Spec{ResNetSpec(16, 16, 3, 3, []int{4, 8}, []int{1, 1}), VGGSpec(16, 16, 3, 3, []int{4}, []int{2}, true)} {
+		vars := map[bool]map[string][]float32{}
+		for _, fold := range []bool{false, true} {
+			withFoldBatchNorm(t, fold)
+			m, err := New(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Predict(backend, make([]float32, 16*16*3), 1); err != nil {
+				t.Fatal(err)
+			}
+			vars[fold] = map[string][]float32{}
+			for v := range m.Store.IterVariables() {
+				if v.DType() != dtypes.Float32 { // the store's RNG state
+					continue
+				}
+				val, err := v.Value()
+				if err != nil {
+					t.Fatal(err)
+				}
+				vars[fold][v.Path()] = tensors.MustCopyFlatData[float32](val)
+			}
+		}
+		if len(vars[true]) == 0 || len(vars[true]) != len(vars[false]) {
+			t.Fatalf("%s: %d variables folded, %d unfolded", spec.Arch, len(vars[true]), len(vars[false]))
+		}
+		for path, want := range vars[false] {
+			got, ok := vars[true][path]
+			if !ok {
+				t.Errorf("%s: variable %s missing with folding", spec.Arch, path)
+				continue
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: variable %s initialised differently with folding", spec.Arch, path)
+			}
+		}
 	}
 }
