@@ -57,7 +57,7 @@ type options struct {
 	Soak    int    // Explain calls of the soak rows (soak.go); 0 skips them
 
 	// ThroughputBatch is how many images each Explain call of the throughput row takes
-	// (-throughput-batch; 2 by default: it beat batch 1 on throughput, docs/performance.md).
+	// (-throughput-batch; 2 by default: faster than 1 in 2 of 3 A/B rounds, docs/performance.md).
 	ThroughputBatch int
 	// ThroughputYield makes that row's decoding and encoding goroutines yield their core
 	// often (-throughput-yield; see yieldStages).
@@ -100,7 +100,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&opts.Throughput, "throughput", opts.Throughput,
 		"images for the end-to-end row (decode PNG → resize → Grad-CAM → overlay → PNG, stages overlapped); 0 skips it")
 	fs.IntVar(&opts.ThroughputBatch, "throughput-batch", opts.ThroughputBatch,
-		"images per Explain call in the throughput row (2 beat 1 on throughput in docs/performance.md's A/B; above 1 adds a row against the forward-only rate at that batch)")
+		"images per Explain call in the throughput row (2 was faster than 1 in 2 of 3 A/B rounds, docs/performance.md; above 1 adds a row against the forward-only rate at that batch)")
 	fs.BoolVar(&opts.ThroughputYield, "throughput-yield", false,
 		"in the throughput row, decoding and encoding yield their core every ≈0.1 ms (runtime.Gosched), for an A/B on an idle machine")
 	fs.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
