@@ -57,7 +57,9 @@ type options struct {
 	Soak    int    // Explain calls of the soak rows (soak.go); 0 skips them
 
 	// ThroughputBatch is how many images each Explain call of the throughput row takes
-	// (-throughput-batch; 2 by default: faster than 1 in 2 of 3 A/B rounds, docs/performance.md).
+	// (-throughput-batch; 1 by default, so that the goal row compares the pipeline with the
+	// forward-only rate at the same batch size; 2 was faster in 2 of 3 A/B rounds,
+	// docs/performance.md, and adds a row against the batch-2 forward-only rate).
 	ThroughputBatch int
 	// ThroughputYield makes that row's decoding and encoding goroutines yield their core
 	// often (-throughput-yield; see yieldStages).
@@ -66,7 +68,7 @@ type options struct {
 
 func defaultOptions() options {
 	return options{Reps: 7, Warmup: 2, ScoreReps: 1, Batches: []int{1, 8}, Spec: models.ResNet18Spec(1000, 224),
-		Convs: resnetConvs, ScoreCAM: true, Throughput: 1000, ThroughputBatch: 2}
+		Convs: resnetConvs, ScoreCAM: true, Throughput: 1000, ThroughputBatch: 1}
 }
 
 func parseBatches(s string) ([]int, error) {
