@@ -16,10 +16,15 @@ import (
 // For a 256² PNG resized to 224² this skips a 786 kB intermediate and a pass over it.
 // The result is written into dst when it has the capacity (dst[:outH·outW·3]), else
 // into a new slice. Images other than *image.RGBA and *image.NRGBA go through FromImage
-// and ResizeBilinear. Errors: non-positive output sizes or an empty image.
+// and ResizeBilinear. Errors: non-positive output sizes, an output over MaxPixels, or a
+// nil or empty image.
 func FromImageResized(img image.Image, outH, outW int, dst []float32) ([]float32, error) {
 	if outH <= 0 || outW <= 0 {
 		return nil, fmt.Errorf("datasets.FromImageResized: output size %dx%d, want both positive", outH, outW)
+	}
+	if outW > MaxPixels/outH {
+		return nil, fmt.Errorf("datasets.FromImageResized: output size %dx%d is over the limit of %d pixels (datasets.MaxPixels)",
+			outH, outW, MaxPixels)
 	}
 	if img == nil || img.Bounds().Empty() {
 		return nil, fmt.Errorf("datasets.FromImageResized: the image is nil or empty; pass a decoded picture")
@@ -87,10 +92,10 @@ func FromImageResized(img image.Image, outH, outW int, dst []float32) ([]float32
 		row(y, src)
 		out := rows[k]
 		for j, xx := range tx {
-			a, b := xx.i0*c, xx.i1*c
-			for ch := range c {
-				out[j*c+ch] = src[a+ch]*(1-xx.f) + src[b+ch]*xx.f
-			}
+			f, g := xx.f, 1-xx.f
+			s0, s1 := src[xx.i0*c:][:c:c], src[xx.i1*c:][:c:c]
+			o := out[j*c:][:c:c]
+			o[0], o[1], o[2] = s0[0]*g+s1[0]*f, s0[1]*g+s1[1]*f, s0[2]*g+s1[2]*f
 		}
 		rowOf[k] = y
 		return out
@@ -100,8 +105,11 @@ func FromImageResized(img image.Image, outH, outW int, dst []float32) ([]float32
 		// i0 ≤ i1 and both grow with the output row, so fetching i1 never evicts i0.
 		top := resized(yy.i0)
 		bot := resized(yy.i1)
-		for j := range top {
-			dst[o+j] = top[j]*(1-yy.f) + bot[j]*yy.f
+		f, g := yy.f, 1-yy.f
+		out := dst[o : o+len(top)]
+		bot = bot[:len(top)]
+		for j, t := range top {
+			out[j] = t*g + bot[j]*f
 		}
 		o += len(top)
 	}

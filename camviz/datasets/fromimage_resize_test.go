@@ -66,7 +66,7 @@ func TestFromImageResizedErrors(t *testing.T) {
 	for _, c := range []struct {
 		img  image.Image
 		h, w int
-	}{{img, 0, 4}, {img, 4, -1}, {nil, 4, 4}, {image.NewRGBA(image.Rect(2, 2, 2, 5)), 4, 4}} {
+	}{{img, 0, 4}, {img, 4, -1}, {nil, 4, 4}, {image.NewRGBA(image.Rect(2, 2, 2, 5)), 4, 4}, {img, 1 << 20, 1 << 20}} {
 		if _, err := FromImageResized(c.img, c.h, c.w, nil); err == nil {
 			t.Errorf("FromImageResized(%v, %d, %d): no error", c.img, c.h, c.w)
 		}

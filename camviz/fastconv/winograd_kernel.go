@@ -39,39 +39,61 @@ func (p *plan) winogradKernelConst(o *ops, w *winogradAlgo, kernel any) compute.
 	gg := w.kernelMatrix()
 	a2 := w.alpha() * w.alpha()
 	cIn, cOut := p.cg, p.og
-	pairs := cIn * cOut
-	// The kernel as [tap (i,j), Cin, Cout] in float64, then U[ξ] = Σ_tap GG[ξ,tap]·g[tap]
-	// as one pass over the contiguous [Cin, Cout] block per non-zero coefficient (64 of
-	// F(2×2)'s 144): ~10 ms for a 3×3×512×512 kernel where a loop over channel pairs
-	// reading 9 strided taps each took ~100 ms.
-	taps := make([]float64, 9*pairs)
+	// Per input channel: its 9 taps as [tap, Cout] rows in float64, then each of U's α²
+	// rows U[ξ, ci, :] = Σ_tap GG[ξ,tap]·row[tap] over the non-zero coefficients (64 of
+	// F(2×2)'s 144), rounded once into the output's dtype. The buffers are one input
+	// channel's, so the only large allocation is U itself (a graph build transforms
+	// every wide kernel of the model: full-size float64 scratch copies made ~200 MB of
+	// garbage per ResNet-18 compile).
 	sh, sw := strides[a.KernelSpatial[0]], strides[a.KernelSpatial[1]]
 	sc, so := strides[a.KernelInputChannels], strides[a.KernelOutputChannels]
-	for i := range 3 {
-		for j := range 3 {
-			block := taps[(i*3+j)*pairs : (i*3+j+1)*pairs]
-			for ci := range cIn {
-				base := i*sh + j*sw + ci*sc
-				row := block[ci*cOut : (ci+1)*cOut]
-				for co := range row {
-					row[co] = at(base + co*so)
+	taps := make([]float64, 9*cOut)
+	acc := make([]float64, cOut)
+	var u32 []float32
+	var u64 []float64
+	if p.dtype == dtypes.Float64 {
+		u64 = make([]float64, a2*cIn*cOut)
+	} else {
+		u32 = make([]float32, a2*cIn*cOut)
+	}
+	for ci := range cIn {
+		for t := range 9 {
+			base := (t/3)*sh + (t%3)*sw + ci*sc
+			row := taps[t*cOut : (t+1)*cOut]
+			for co := range row {
+				row[co] = at(base + co*so)
+			}
+		}
+		for xi := range a2 {
+			clear(acc)
+			for t, g := range gg[xi*9 : xi*9+9] {
+				if g == 0 {
+					continue
+				}
+				for co, v := range taps[t*cOut : (t+1)*cOut] {
+					acc[co] += g * v
 				}
 			}
-		}
-	}
-	u := make([]float64, a2*pairs)
-	for xi := range a2 {
-		dst := u[xi*pairs : (xi+1)*pairs]
-		for t, g := range gg[xi*9 : xi*9+9] {
-			if g == 0 {
+			off := (xi*cIn + ci) * cOut
+			if u64 != nil {
+				copy(u64[off:off+cOut], acc)
 				continue
 			}
-			for n, v := range taps[t*pairs : (t+1)*pairs] {
-				dst[n] += g * v
+			for co, v := range acc {
+				u32[off+co] = float32(v)
 			}
 		}
 	}
-	return o.constFloat(p.dtype, u, a2, cIn, cOut)
+	if o.err != nil {
+		return nil
+	}
+	var v compute.Value
+	if u64 != nil {
+		v, o.err = o.f.Constant(u64, a2, cIn, cOut)
+	} else {
+		v, o.err = o.f.Constant(u32, a2, cIn, cOut)
+	}
+	return v
 }
 
 // constFloat adds a constant of the given float dtype from float64 values.

@@ -57,8 +57,13 @@ type options struct {
 	Soak    int    // Explain calls of the soak rows (soak.go); 0 skips them
 
 	// ThroughputBatch is how many images each Explain call of the throughput row takes
-	// (-throughput-batch).
+	// (-throughput-batch; 1 by default, so that the goal row compares the pipeline with the
+	// forward-only rate at the same batch size; 2 was faster in 2 of 3 A/B rounds,
+	// docs/performance.md, and adds a row against the batch-2 forward-only rate).
 	ThroughputBatch int
+	// ThroughputYield makes that row's decoding and encoding goroutines yield their core
+	// often (-throughput-yield; see yieldStages).
+	ThroughputYield bool
 }
 
 func defaultOptions() options {
@@ -97,7 +102,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&opts.Throughput, "throughput", opts.Throughput,
 		"images for the end-to-end row (decode PNG → resize → Grad-CAM → overlay → PNG, stages overlapped); 0 skips it")
 	fs.IntVar(&opts.ThroughputBatch, "throughput-batch", opts.ThroughputBatch,
-		"images per Explain call in the throughput row (above 1 adds a row against the forward-only rate at that batch)")
+		"images per Explain call in the throughput row (2 was faster than 1 in 2 of 3 A/B rounds, docs/performance.md; above 1 adds a row against the forward-only rate at that batch)")
+	fs.BoolVar(&opts.ThroughputYield, "throughput-yield", false,
+		"in the throughput row, decoding and encoding yield their core every ≈0.1 ms (runtime.Gosched), for an A/B on an idle machine")
 	fs.BoolVar(&opts.Torch, "torch", false, "also run ResNet-18 forward and Grad-CAM with python3-torch (Debian) for same-run ratios")
 	fs.BoolVar(&opts.TorchAfter, "torch-after", false, "with -torch: run torch again after camviz's rows, to see what the order does")
 	fs.StringVar(&opts.PGC, "pgc", "", "DIR[:TTACH_DIR]: also time pytorch-grad-cam's own Score-CAM on the same ResNet-18, "+

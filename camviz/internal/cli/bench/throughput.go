@@ -62,12 +62,16 @@ func sourcePNGs(h, w int) ([][]byte, error) {
 // the encoder gives it back once the overlay is drawn.
 var pixPool sync.Pool
 
-// yieldStages makes the pipeline's decoding and encoding goroutines yield their core
-// (runtime.Gosched) between small pieces of work, so that a model worker made runnable
-// meanwhile waits for a processor about 0.1 ms instead of up to the rest of a 2-3 ms
-// decode: Go has no goroutine priorities, and the scheduler otherwise preempts a
-// running goroutine only after 10 ms. Off only for BenchmarkThroughputPipelineAB's A/B.
-var yieldStages = true
+// yieldStages (-throughput-yield) makes the pipeline's decoding and encoding goroutines
+// yield their core (runtime.Gosched) between small pieces of work, so that a model
+// worker made runnable meanwhile waits for a processor about 0.1 ms instead of up to
+// the rest of a 2-3 ms decode: Go has no goroutine priorities, and the scheduler
+// otherwise preempts a running goroutine only after 10 ms. Each Gosched also wakes an
+// idle processor (runtime.wakep), which costs CPU when one is idle: ≈ 2 ms per image at
+// load 3-5 (docs/performance.md). Off by default; what it does to the wall time on an
+// idle machine is not measured: the bench flag and BenchmarkThroughputPipelineAB's
+// "yielding" variant are that A/B.
+var yieldStages = false
 
 // yieldingReader is r that yields the processor before each Read when yieldStages
 // is set. image/png reads a PNG's compressed data through a 4 kB buffer, so the
@@ -228,6 +232,9 @@ func (b *resnetBench) throughputRows() ([]row, error) {
 	if batch > 1 {
 		pipeRow.Name += fmt.Sprintf(" (Explain on %d images at a time)", batch)
 	}
+	if b.opts.ThroughputYield {
+		pipeRow.Name += " (stages yielding)"
+	}
 	ratioRow := row{ID: "throughput/ratio", Section: sec, Unit: "x", Goal: goalThroughput,
 		Name: "pipeline rate / forward-only rate"}
 	sameRow := row{ID: "throughput/ratio-same-batch", Section: sec, Unit: "x",
@@ -311,6 +318,8 @@ func (b *resnetBench) throughputRows() ([]row, error) {
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	c0 := cpuTime()
+	yieldStages = b.opts.ThroughputYield
+	defer func() { yieldStages = false }()
 	pipe, written, err := explainPipeline(ex, b.last, sources, n, h, w, batch)
 	cpu := cpuTime() - c0
 	runtime.ReadMemStats(&ms1)

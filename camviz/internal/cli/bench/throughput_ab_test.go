@@ -114,7 +114,7 @@ func explainPipelineBefore(ex *camviz.Explainer, layer string, sources [][]byte,
 // 2026-11-30 round ("before") and as it is ("after"), and for every batch size of
 // $CAMVIZ_THROUGHPUT_BATCHES (default 1; e.g. "1,2,4": n should be a multiple) the
 // forward pass and the pipeline at that batch, and the batch-1 pipeline with its
-// stages not yielding (yieldStages off), in one process on one model. It
+// stages yielding (yieldStages, -throughput-yield), in one process on one model. It
 // prints the median rate and CPU per image of each and its ratio to the batch-1
 // forward-only rate. $CAMVIZ_THROUGHPUT_ONLY keeps the variants whose name contains it
 // (the first kept is then the ratios' reference). For an idle machine, e.g.:
@@ -209,9 +209,9 @@ func BenchmarkThroughputPipelineAB(b *testing.B) {
 			return err
 		}})
 	}
-	variants = append(variants, variant{"after b1, no yield", func() error {
-		yieldStages = false
-		defer func() { yieldStages = true }()
+	variants = append(variants, variant{"after b1, yielding", func() error {
+		yieldStages = true
+		defer func() { yieldStages = false }()
 		_, _, err := explainPipeline(ex, rb.last, sources, n, h, w, 1)
 		return err
 	}})
@@ -260,11 +260,12 @@ func BenchmarkThroughputPipelineAB(b *testing.B) {
 }
 
 // TestThroughputBatchRows runs the throughput rows on a tiny ResNet-18 with Explain
-// on 2 images at a time and 5 images (so the last call takes 1): the three rows are
-// there, positive, and the ratios are the rows' own quotients.
+// on 2 images at a time, 5 images (so the last call takes 1) and the stages yielding:
+// the three rows are there, positive, named so, and the ratios are the rows' own
+// quotients.
 func TestThroughputBatchRows(t *testing.T) {
 	opts := defaultOptions()
-	opts.Spec, opts.Throughput, opts.ThroughputBatch = tinyResNet18(), 5, 2
+	opts.Spec, opts.Throughput, opts.ThroughputBatch, opts.ThroughputYield = tinyResNet18(), 5, 2, true
 	backend, err := backends.New()
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +289,11 @@ func TestThroughputBatchRows(t *testing.T) {
 	if len(rows) != 3 || same.ID == "" {
 		t.Fatalf("rows %v; want pipeline, ratio and ratio-same-batch", rows)
 	}
-	if !strings.Contains(pipe.Name, "2 images at a time") || !strings.Contains(same.Name, "batch 2") {
+	if yieldStages {
+		t.Error("yieldStages is still set after the row")
+	}
+	if !strings.Contains(pipe.Name, "2 images at a time") || !strings.Contains(pipe.Name, "yielding") ||
+		!strings.Contains(same.Name, "batch 2") {
 		t.Errorf("names %q, %q do not give the batch", pipe.Name, same.Name)
 	}
 	var fwd1, fwd2 float64

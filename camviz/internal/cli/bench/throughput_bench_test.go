@@ -151,6 +151,17 @@ func TestThroughputStagesSameOutput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		yieldStages = true
+		viaStage, err := decodeResize(src, h, w) // through the yielding reader
+		yieldStages = false
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range want {
+			if viaStage[k] != want[k] {
+				t.Fatalf("source %d: decodeResize (yielding) value %d = %v, before: %v", i, k, viaStage[k], want[k])
+			}
+		}
 		if i > 0 && &got[0] != &recycled[0] {
 			t.Errorf("source %d: the recycled buffer was not used", i)
 		}
