@@ -48,10 +48,10 @@ var ConstFoldMaxElements = 1 << 24
 // constOf returns the recorded flat data and shape of v when it is a float
 // constant of f and folding is on.
 func (f *Function) constOf(v compute.Value) (flat any, shape shapes.Shape, ok bool) {
-	if !ConstFold || f.constants == nil {
+	if !ConstFold {
 		return nil, shapes.Shape{}, false
 	}
-	flat, ok = f.constants[v]
+	flat, ok = f.constData(v)
 	if !ok {
 		return nil, shapes.Shape{}, false
 	}
@@ -60,6 +60,17 @@ func (f *Function) constOf(v compute.Value) (flat any, shape shapes.Shape, ok bo
 		return nil, shapes.Shape{}, false
 	}
 	return flat, shape, true
+}
+
+// constData returns the recorded flat data of v, a float constant of f (computing
+// it first if it was recorded lazily), whether or not folding is on.
+func (f *Function) constData(v compute.Value) (flat any, ok bool) {
+	flat, ok = f.constants[v]
+	if lazy, isLazy := flat.(lazyConst); ok && isLazy {
+		flat = lazy()
+		f.constants[v] = flat
+	}
+	return flat, ok
 }
 
 // emitFolded adds the folded result flat (of dims) as a recorded constant.
@@ -141,8 +152,27 @@ func (f *Function) BroadcastInDim(operand compute.Value, outputShape shapes.Shap
 			return f.Function.BroadcastInDim(operand, outputShape, broadcastAxes)
 		}
 	}
-	return f.emitFolded(gatherFlat(flat, outputShape.Dimensions, strides, 0), outputShape.Dimensions)
+	// The broadcast stays an op, with its data recorded lazily: folded into a constant it
+	// would hold its whole result in memory for the executable's life, although a
+	// broadcast costs about nothing to run — a scalar spread over a [15, 224, 224] mask
+	// in each of Score-CAM's 35 chunks added 600+ MiB of constants. Only when a consumer
+	// folds (batch norm's scale against the kernel) is the data materialised, and then
+	// the broadcast op is dead code.
+	v, err := f.Function.BroadcastInDim(operand, outputShape, broadcastAxes)
+	if err != nil {
+		return v, err
+	}
+	dims := outputShape.Dimensions
+	if f.constants == nil {
+		f.constants = make(map[compute.Value]any)
+	}
+	f.constants[v] = lazyConst(func() any { return gatherFlat(flat, dims, strides, 0) })
+	return v, nil
 }
+
+// lazyConst is recorded for a value whose constant data is computed only when a
+// folding consumer asks for it (constOf).
+type lazyConst func() any
 
 // ConvertDType folds float32 ↔ float64 conversions of a constant (Go's
 // conversion rounds to nearest even, as the backend's does).

@@ -53,7 +53,7 @@ func constFoldCases(rng *rand.Rand, dtype dtypes.DType) []struct {
 		{"reshape", func(x *graph.Node) *graph.Node { return out(graph.Reshape(cnst(x.Graph(), 3, 4, 5), 5, 12)) }, 1},
 		{"broadcast", func(x *graph.Node) *graph.Node {
 			return out(graph.BroadcastToDims(graph.ExpandLeftToRank(cnst(x.Graph(), 3, 1, 5), 4), 2, 3, 4, 5))
-		}, 2}, // reshape to rank 4 + broadcast
+		}, 1}, // the reshape to rank 4; the broadcast stays an op (its data recorded lazily)
 		{"bn-scale", func(x *graph.Node) *graph.Node {
 			g := x.Graph()
 			gamma, beta, mean := cnst(g, 7), cnst(g, 7), cnst(g, 7)
@@ -79,6 +79,10 @@ func constFoldCases(rng *rand.Rand, dtype dtypes.DType) []struct {
 			a, b := cnst(g, 4, 1, 6), cnst(g, 1, 5, 6)
 			return out(graph.Sub(graph.MulScalar(graph.Add(a, b), 3), graph.DivScalar(b, 7)))
 		}, 4},
+		{"broadcast-then-mul", func(x *graph.Node) *graph.Node { // the lazily recorded broadcast feeds a fold
+			g := x.Graph()
+			return out(graph.Mul(cnst(g, 2, 3, 4, 5), graph.BroadcastToDims(graph.ExpandLeftToRank(cnst(g, 3, 1, 5), 4), 2, 3, 4, 5)))
+		}, 2},
 		{"parameter", func(x *graph.Node) *graph.Node { // x is a parameter: nothing folds
 			return out(graph.Mul(graph.ConvertDType(x, dtype), cnst(x.Graph(), 4, 5)))
 		}, 0},

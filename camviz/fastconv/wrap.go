@@ -267,7 +267,8 @@ func (f *Function) ConvGeneral(input, kernel compute.Value, axes compute.Convolv
 	p.scoreRegion = f.builder.backend.inScoreRegion(f.builder.name)
 	// The lowering's ops go through f, so that the kernel's layout changes fold
 	// when it is a constant (ConstFold).
-	out, err := p.lower(f, input, kernel, f.constants[kernel])
+	kConst, _ := f.constData(kernel)
+	out, err := p.lower(f, input, kernel, kConst)
 	if err != nil {
 		// The lowering only uses standard ops; if the inner backend refuses
 		// one of them, the native op is still correct.
