@@ -27,7 +27,7 @@ var pngEncoder = &png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngP
 // Colorize, Overlay and Grid.Render make) takes a fast path with a fixed Paeth
 // filter; other images go through image/png. Buffers are reused between calls.
 func EncodePNG(w io.Writer, img image.Image) error {
-	if img == nil || w == nil {
+	if nilImage(img) || w == nil {
 		return fmt.Errorf("heatmap.EncodePNG: the image and the writer must be non-nil")
 	}
 	if rgba, ok := img.(*image.RGBA); ok && !rgba.Bounds().Empty() && opaqueRGBA(rgba) {

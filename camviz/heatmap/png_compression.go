@@ -48,7 +48,7 @@ func EncodePNGCompressed(w io.Writer, img image.Image, c PNGCompression) error {
 	if c < 0 || c >= pngCompressions {
 		return fmt.Errorf("heatmap.EncodePNGCompressed: unknown compression %v; use PNGBestSpeed or PNGHuffmanOnly", c)
 	}
-	if img == nil || w == nil {
+	if nilImage(img) || w == nil {
 		return fmt.Errorf("heatmap.EncodePNGCompressed: the image and the writer must be non-nil")
 	}
 	if rgba, ok := img.(*image.RGBA); ok && !rgba.Bounds().Empty() && opaqueRGBA(rgba) {
