@@ -131,12 +131,25 @@ func overlayEncode(buf *bytes.Buffer, pix []float32, m *heatmap.Map, h, w int) (
 // channels, so that decoding, post-processing and encoding overlap with the model.
 // It returns the wall time and the bytes of PNG written.
 func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h, w, batch int) (time.Duration, int64, error) {
+	return runPipeline(ex, layer, sources, n, h, w, batch, decodeResize, overlayEncode)
+}
+
+// decodeStage and encodeStage are the first and last stages of runPipeline (decodeResize
+// and overlayEncode, or the benchmarks' earlier versions).
+type (
+	decodeStage func(b []byte, h, w int) ([]float32, error)
+	encodeStage func(buf *bytes.Buffer, pix []float32, m *heatmap.Map, h, w int) (int, error)
+)
+
+// runPipeline is explainPipeline with the given first and last stages.
+func runPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h, w, batch int,
+	decode decodeStage, encode encodeStage) (time.Duration, int64, error) {
 	start := time.Now()
 	in := make(chan decoded, 4*batch)
 	go func() {
 		defer close(in)
 		for i := range n {
-			pix, err := decodeResize(sources[i%len(sources)], h, w)
+			pix, err := decode(sources[i%len(sources)], h, w)
 			in <- decoded{pix, err}
 			if err != nil {
 				return
@@ -161,7 +174,7 @@ func explainPipeline(ex *camviz.Explainer, layer string, sources [][]byte, n, h,
 			}
 			for i, pix := range e.pix {
 				yield()
-				nb, err := overlayEncode(&buf, pix, maps[i], h, w)
+				nb, err := encode(&buf, pix, maps[i], h, w)
 				pixPool.Put(pix)
 				written += int64(nb)
 				if err != nil {

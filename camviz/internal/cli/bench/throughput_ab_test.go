@@ -18,7 +18,6 @@ import (
 	"github.com/camviz/camviz/camviz/datasets"
 	"github.com/camviz/camviz/camviz/heatmap"
 	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -51,60 +50,10 @@ func overlayEncodeBefore(buf *bytes.Buffer, pix []float32, m *heatmap.Map, h, w 
 	return buf.Len(), nil
 }
 
-// explainPipelineBefore is explainPipeline as it was before the round.
+// explainPipelineBefore is explainPipeline with the stages as they were before the
+// round, one image per Explain call.
 func explainPipelineBefore(ex *camviz.Explainer, layer string, sources [][]byte, n, h, w int) (time.Duration, int64, error) {
-	start := time.Now()
-	in := make(chan decoded, 4)
-	go func() {
-		defer close(in)
-		for i := range n {
-			pix, err := decodeResizeBefore(sources[i%len(sources)], h, w)
-			in <- decoded{pix: pix, err: err}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	out := make(chan explained, 4)
-	done := make(chan error, 1)
-	var written int64
-	go func() {
-		var buf bytes.Buffer
-		var firstErr error
-		for e := range out {
-			if firstErr != nil {
-				continue // drain
-			}
-			maps, err := e.r.Final(layer, camviz.MethodGradCAM)
-			if err != nil {
-				firstErr = err
-				continue
-			}
-			nb, err := overlayEncodeBefore(&buf, e.pix[0], maps[0], h, w)
-			written += int64(nb)
-			firstErr = err
-		}
-		done <- firstErr
-	}()
-	var err error
-	for d := range in {
-		if err = d.err; err != nil {
-			break
-		}
-		var r *camviz.Result
-		r, err = ex.Explain(tensors.FromFlatDataAndDimensions(d.pix, 1, h, w, 3), camviz.ArgmaxTarget())
-		if err != nil {
-			break
-		}
-		out <- explained{pix: [][]float32{d.pix}, r: r}
-	}
-	close(out)
-	for range in {
-	}
-	if encErr := <-done; err == nil {
-		err = encErr
-	}
-	return time.Since(start), written, err
+	return runPipeline(ex, layer, sources, n, h, w, 1, decodeResizeBefore, overlayEncodeBefore)
 }
 
 // BenchmarkThroughputPipelineAB runs, interleaved (b.N rounds, each running every
