@@ -21,11 +21,9 @@ func fromImageAt(img image.Image) []float32 {
 	return pix
 }
 
-// TestFromImageDirectIsBitIdentical: the RGBA and NRGBA paths give exactly what
-// img.At gives, on random pixels (every alpha, including 0 and 255), whole images
-// and sub-images that start off the origin and share their rows' memory.
-func TestFromImageDirectIsBitIdentical(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
+// randomPictures returns the same random pixels (every alpha, a third of them opaque) as
+// an RGBA picture (premultiplied by Set) and an NRGBA one, 40×29 with bounds off the origin.
+func randomPictures(rng *rand.Rand) (*image.RGBA, *image.NRGBA) {
 	rgba := image.NewRGBA(image.Rect(-3, 2, 37, 31))
 	nrgba := image.NewNRGBA(rgba.Bounds())
 	for y := rgba.Rect.Min.Y; y < rgba.Rect.Max.Y; y++ {
@@ -36,9 +34,17 @@ func TestFromImageDirectIsBitIdentical(t *testing.T) {
 			}
 			c := color.NRGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), a}
 			nrgba.SetNRGBA(x, y, c)
-			rgba.Set(x, y, c) // premultiplied by Set
+			rgba.Set(x, y, c)
 		}
 	}
+	return rgba, nrgba
+}
+
+// TestFromImageDirectIsBitIdentical: the RGBA and NRGBA paths give exactly what
+// img.At gives, on random pixels (every alpha, including 0 and 255), whole images
+// and sub-images that start off the origin and share their rows' memory.
+func TestFromImageDirectIsBitIdentical(t *testing.T) {
+	rgba, nrgba := randomPictures(rand.New(rand.NewPCG(1, 2)))
 	sub := image.Rect(1, 5, 20, 30)
 	for name, img := range map[string]image.Image{
 		"RGBA": rgba, "NRGBA": nrgba,

@@ -2,7 +2,6 @@ package datasets
 
 import (
 	"image"
-	"image/color"
 	"math/rand/v2"
 	"testing"
 )
@@ -13,20 +12,10 @@ import (
 // upscaling, one-pixel sizes and the same size, with and without a reusable dst.
 func TestFromImageResizedIsBitIdentical(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	rgba := image.NewRGBA(image.Rect(-3, 2, 37, 31))
-	nrgba := image.NewNRGBA(rgba.Bounds())
+	rgba, nrgba := randomPictures(rng)
 	gray := image.NewGray(rgba.Bounds())
-	for y := rgba.Rect.Min.Y; y < rgba.Rect.Max.Y; y++ {
-		for x := rgba.Rect.Min.X; x < rgba.Rect.Max.X; x++ {
-			a := uint8(rng.IntN(256))
-			if rng.IntN(3) == 0 {
-				a = 255
-			}
-			c := color.NRGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), a}
-			nrgba.SetNRGBA(x, y, c)
-			rgba.Set(x, y, c)
-			gray.SetGray(x, y, color.Gray{uint8(rng.IntN(256))})
-		}
+	for i := range gray.Pix {
+		gray.Pix[i] = uint8(rng.IntN(256))
 	}
 	sub := image.Rect(1, 5, 20, 30)
 	images := map[string]image.Image{"RGBA": rgba, "NRGBA": nrgba, "Gray": gray,
