@@ -20,12 +20,7 @@ func (p *plan) winogradKernel(o *ops, w *winogradAlgo, kc compute.Value) compute
 // (p.kDims, p.axes), float32 or float64. The sums are in float64.
 func (p *plan) winogradKernelConst(o *ops, w *winogradAlgo, kernel any) compute.Value {
 	a := p.axes
-	strides := make([]int, len(p.kDims))
-	s := 1
-	for ax := len(p.kDims) - 1; ax >= 0; ax-- {
-		strides[ax] = s
-		s *= p.kDims[ax]
-	}
+	strides := rowMajorStrides(p.kDims)
 	var at func(i int) float64
 	switch flat := kernel.(type) {
 	case []float32:
