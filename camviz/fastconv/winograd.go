@@ -1,7 +1,9 @@
 package fastconv
 
 import (
+	"fmt"
 	"os"
+	"strings"
 )
 
 // WinogradMode says when a 3×3 stride-1 convolution is computed with one of
@@ -103,14 +105,13 @@ func (p *plan) winogradChoice(constKernel bool) *winogradAlgo {
 }
 
 func init() {
-	switch os.Getenv("FASTCONV_WINOGRAD") {
-	case "off":
-		Winograd = WinogradOff
-	case "on":
-		Winograd = WinogradOn
-	case "f2":
-		Winograd = WinogradF2
-	case "f4":
-		Winograd = WinogradF4
+	modes := map[string]WinogradMode{"": Winograd, "auto": WinogradAuto, "off": WinogradOff,
+		"on": WinogradOn, "f2": WinogradF2, "f4": WinogradF4}
+	env := os.Getenv("FASTCONV_WINOGRAD")
+	m, ok := modes[strings.ToLower(env)]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "fastconv: FASTCONV_WINOGRAD=%q is not one of auto, off, on, f2, f4: using auto\n", env)
+		m = WinogradAuto
 	}
+	Winograd = m
 }
