@@ -3,7 +3,6 @@ package models
 import (
 	"os"
 
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -36,12 +35,7 @@ func convBN(convScope, bnScope *model.Scope, x *graph.Node, channels, k, stride 
 	if !FoldBatchNorm || bnScope.IsTraining(g) {
 		return batchNorm(bnScope, conv(convScope, x, channels, k, stride, bias))
 	}
-	in := x.Shape().Dimensions[x.Rank()-1]
-	w := convScope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, in, channels)).NodeValue(g)
-	var b *graph.Node
-	if bias {
-		b = convScope.VariableWithShape("biases", shapes.Make(x.DType(), channels)).NodeValue(g)
-	}
+	w, b := convVariables(convScope, x, channels, k, bias)
 	v := newBNVariables(bnScope, x.DType(), channels)
 	scale, shift := bnScaleShift(v.gamma.NodeValue(g), v.beta.NodeValue(g), v.mean.NodeValue(g), v.variance.NodeValue(g))
 	if b != nil {

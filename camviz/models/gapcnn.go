@@ -53,15 +53,24 @@ func buildGAPCNN(spec Spec) (camviz.ModelFn, []string, string, error) {
 
 // conv is a k×k convolution with stride and PyTorch-style symmetric padding (k/2 per side).
 func conv(scope *model.Scope, x *graph.Node, channels, k, stride int, bias bool) *graph.Node {
-	g := x.Graph()
-	in := x.Shape().Dimensions[x.Rank()-1]
-	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, in, channels)).NodeValue(g)
+	w, b := convVariables(scope, x, channels, k, bias)
 	y := convolveTorch(x, w, k, stride)
-	if bias {
-		b := scope.VariableWithShape("biases", shapes.Make(x.DType(), channels)).NodeValue(g)
+	if b != nil {
 		y = graph.Add(y, graph.ExpandLeftToRank(b, y.Rank()))
 	}
 	return y
+}
+
+// convVariables returns the values of conv's variables in scope for input x: "weights"
+// [k, k, in, channels] and, if bias, "biases" [channels] (else nil).
+func convVariables(scope *model.Scope, x *graph.Node, channels, k int, bias bool) (w, b *graph.Node) {
+	g := x.Graph()
+	in := x.Shape().Dimensions[x.Rank()-1]
+	w = scope.VariableWithShape("weights", shapes.Make(x.DType(), k, k, in, channels)).NodeValue(g)
+	if bias {
+		b = scope.VariableWithShape("biases", shapes.Make(x.DType(), channels)).NodeValue(g)
+	}
+	return w, b
 }
 
 // gapDense is global average pooling followed by a dense layer whose kernel is tapped
