@@ -43,7 +43,10 @@ func BenchmarkScoreCAMPeakRSS(b *testing.B) {
 	}
 	calls := 2
 	if s := os.Getenv("CAMVIZ_RSS_CALLS"); s != "" {
-		calls, _ = strconv.Atoi(s)
+		var err error
+		if calls, err = strconv.Atoi(s); err != nil || calls < 1 {
+			b.Fatalf("$CAMVIZ_RSS_CALLS=%q: want a positive number of calls", s)
+		}
 	}
 	backend, err := backends.New()
 	if err != nil {
