@@ -37,7 +37,9 @@ import (
 // Cost: a folded constant is a new copy of its data, kept by the executable next
 // to the original (which the backend's dead-code elimination no longer runs), so
 // a graph whose weights are all transformed holds them twice or more; results
-// larger than ConstFoldMaxElements are not folded.
+// larger than ConstFoldMaxElements are not folded. A broadcast is the exception:
+// it stays an op and its data is only computed for a consumer that folds (see
+// BroadcastInDim).
 var ConstFold = os.Getenv("FASTCONV_CONSTFOLD") != "off"
 
 // ConstFoldMaxElements caps the size of a folded result (2²⁴ = 16 Mi elements,

@@ -56,9 +56,10 @@
 // Gather of the input tiles, three products (input transform, 16 batched
 // channel products, output transform) and a transpose (winograd.go). A kernel
 // that is a graph constant is transformed when the graph is built. The Winograd
-// mode selects it (WinogradAuto), forces F(2×2) or F(4×4, 3×3) (2.25 instead of
-// 4, with ~20× the float32 round-off), or turns it off; FASTCONV_WINOGRAD=
-// off|on|f2|f4 sets the mode at start-up.
+// mode selects it (WinogradAuto: F(2×2), and F(4×4, 3×3) — 2.25 instead of 4,
+// with ~20× the float32 round-off — inside a ScoreRegion), forces F(2×2) or
+// F(4×4) everywhere, or turns it off; FASTCONV_WINOGRAD=auto|off|on|f2|f4 sets
+// the mode at start-up.
 //
 // Two cases avoid multiplying zeros:
 //
