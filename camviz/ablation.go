@@ -55,7 +55,7 @@ func AblationCAM(acts, score *graph.Node, chunk int, ablated ScoreFn) (raw, weig
 	minA := graph.ReduceMin(acts, 1, 2, 3)
 	zero := graph.ZerosLike(minA)
 	value := graph.Where(graph.Equal(minA, zero), zero, graph.AddScalar(minA, -ablationOffset))
-	scores, err := chunkedRows(g, b*k, chunk, func(rows *graph.Node) *graph.Node {
+	scores, err := chunkedRows(g, b*k, chunk, acts.DType(), func(rows *graph.Node) *graph.Node {
 		examples, channels := rowsToExampleChannel(rows, k)
 		a := gatherRows(acts, examples)
 		m := a.Shape().Dimensions[0]
@@ -68,7 +68,7 @@ func AblationCAM(acts, score *graph.Node, chunk int, ablated ScoreFn) (raw, weig
 		return nil, nil, fmt.Errorf("camviz.AblationCAM: %w", err)
 	}
 	y := graph.InsertAxes(graph.ConvertDType(score, acts.DType()), -1)
-	yk := graph.Reshape(graph.ConvertDType(scores, acts.DType()), b, k)
+	yk := graph.Reshape(scores, b, k)
 	den := graph.Where(graph.Equal(y, graph.ZerosLike(y)), graph.OnesLike(y), y)
 	weights = graph.Div(graph.Sub(y, yk), den)
 	return weightedSum(acts, weights), weights, nil

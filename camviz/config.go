@@ -58,8 +58,9 @@ type Config struct {
 
 	// ChunkSize is the number of perturbed forward passes that Score-CAM and Ablation-CAM
 	// evaluate together (their B·K passes run in fixed-size chunks inside the graph, one
-	// chunk after the other). 0 chooses the largest chunk that fits MemoryBudget;
-	// negative is an error, and so is a chunk whose estimated memory exceeds the budget.
+	// chunk after the other). 0 chooses the largest chunk that fits MemoryBudget, up to
+	// 16 passes (larger chunks measured slower on the Go backend); negative is an error,
+	// and so is a chunk whose estimated memory exceeds the budget.
 	ChunkSize int
 	// MemoryBudget bounds, in bytes, the estimated memory of the chunked passes, the
 	// part that grows with the chunk size (MemoryEstimate's BaseBytes + ChunkSize ×

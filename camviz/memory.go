@@ -24,8 +24,8 @@ import (
 // while camviz runs chunked passes, see lowerGCPercentWhileRunning). PeakBytes counts
 // both, and adds what does not depend on the chunk size and stays outside the budget, so
 // that a small budget still allows a chunk of one pass: GraphBytes, the compiled graph,
-// which unrolls the model once per chunk, and WeightBytes, the backend's copies of the
-// model's weights for one execution.
+// which holds a copy of the model per lane of the chunk loop, and WeightBytes, the
+// backend's copies of the model's weights for one execution.
 type MemoryEstimate struct {
 	Layer  string
 	Method Method
@@ -41,8 +41,10 @@ type MemoryEstimate struct {
 	// BaseBytes is the ordinary forward pass (and its backward pass, when a gradient
 	// method is asked for), alive while the chunks run.
 	BaseBytes int64
-	// GraphBytes is the compiled graph's own memory: Chunks copies of the model's
-	// nodes, at graphBytesPerNode each, times the collector's headroom (heapGrowth).
+	// GraphBytes is the compiled graph's own memory: the copies of the model's nodes
+	// (one per lane of the chunk loop, see chunkedRows; one per chunk on a backend
+	// without closures), at graphBytesPerNode each, times the collector's headroom
+	// (heapGrowth).
 	GraphBytes int64
 	// WeightBytes is the backend's copies of the model's weights in the layouts its
 	// products want (the variables are the graph's parameters in chunked graphs, so
@@ -181,6 +183,23 @@ func heapGrowth() float64 {
 	return 1 + float64(min(gogc, chunkedGCPercent))/100
 }
 
+// modelCopies is how many copies of the model the graph holds for chunks chunks of
+// chunk passes: one per lane of the loop body (see chunkedRows), or one per chunk where
+// the backend has no closures and the chunks are unrolled.
+func (ctx *buildContext) modelCopies(chunks, chunk int) int {
+	if chunks > 1 && !chunkLoop(ctx.images.Graph()) {
+		return chunks
+	}
+	return min(chunkLanes, chunk)
+}
+
+// fastestChunk caps the chunk that planChunks chooses from the budget: more passes at
+// once are not faster, they are slower, and they hold more memory. Score-CAM at
+// layer4.1 of ResNet-18 (224², 512 passes, the Go backend with fastconv, one process,
+// load ≈ 1.1, second call): 11.7 s in chunks of 3, 12.0 s of 8, 11.3 s of 16, 13.0 s of
+// 17, 14.2 s of 24, 14.9 s of 32 (docs/performance.md). Config.ChunkSize overrides it.
+const fastestChunk = 16
+
 // planChunks chooses the chunk size for passes perturbed forward passes of bytesPerPass
 // each and records the estimate; it returns an error, before anything is allocated,
 // when the requested chunk (or a single pass) does not fit the budget.
@@ -208,12 +227,12 @@ func (ctx *buildContext) planChunks(layer string, m Method, passes int, bytesPer
 				"budget of %s: raise Config.MemoryBudget (camviz explain --memory-budget MiB) or explain fewer images at once",
 				formatBytes(base+bytesPerPass), formatBytes(bytesPerPass), formatBytes(base), formatBytes(budget))
 		}
-		chunk = int(min(fits, int64(passes)))
+		chunk = int(min(fits, int64(passes), fastestChunk))
 	}
 	est.ChunkSize = chunk
 	est.Chunks = (passes + chunk - 1) / chunk
 	growth := heapGrowth()
-	est.GraphBytes = int64(float64(int64(est.Chunks)*int64(ctx.fwd.nodes)*graphBytesPerNode) * growth)
+	est.GraphBytes = int64(float64(int64(ctx.modelCopies(est.Chunks, chunk))*int64(ctx.fwd.nodes)*graphBytesPerNode) * growth)
 	est.WeightBytes = int64(float64(ctx.fwd.weightBytes) * growth)
 	est.PeakBytes = int64(growth*liveFraction*float64(base+int64(chunk)*bytesPerPass)) + est.GraphBytes + est.WeightBytes
 	ctx.layout.memory = append(ctx.layout.memory, est)

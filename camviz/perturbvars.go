@@ -11,10 +11,13 @@ import (
 // constants (camviz/fastconv's VariablesAsParameters), it switches that on until the
 // returned function is called; otherwise it does nothing.
 //
-// With the variables embedded as constants the Go backend keeps a packed copy of every
-// convolution kernel for each chunk's copy of the model, for as long as the graph is
-// compiled: memory in proportion to the number of chunks that no budget accounts for
-// (2.5 GiB for a 256 MiB budget on ResNet-18; see docs/performance.md).
+// With the variables embedded as constants the Go backend keeps, for the compiled
+// graph's lifetime, a packed copy of every convolution kernel of every copy of the model
+// in it, and fastconv its folded and Winograd-transformed copies (the loop body's
+// F(4×4) kernels are 4× the 3×3 weights): on ResNet-18, +510-640 MiB once compiled
+// even with the chunks in one loop (chunkedRows), over the 300 MiB that MemoryBudget
+// leaves for what it does not count. As parameters the copies are made at each
+// iteration and freed, for 0-8% more time per pass at chunks of 16 (docs/performance.md).
 func perturbationBuild(backend compute.Backend, cfg Config) (done func()) {
 	perturbs := false
 	for _, m := range cfg.Methods {

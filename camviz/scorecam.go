@@ -37,7 +37,7 @@ func ScoreCAM(acts, images *graph.Node, chunk int, score ScoreFn) (raw, weights 
 	bigH, bigW := id[1], id[2]
 	g := acts.Graph()
 	flat := graph.Reshape(graph.TransposeAllAxes(acts, 0, 3, 1, 2), b*k, h, w)
-	scores, err := chunkedRows(g, b*k, chunk, func(rows *graph.Node) *graph.Node {
+	scores, err := chunkedRows(g, b*k, chunk, acts.DType(), func(rows *graph.Node) *graph.Node {
 		examples, _ := rowsToExampleChannel(rows, k)
 		masks, err := ResizeMaps(gatherRows(flat, rows), bigH, bigW, true)
 		if err != nil {
@@ -52,7 +52,7 @@ func ScoreCAM(acts, images *graph.Node, chunk int, score ScoreFn) (raw, weights 
 	if err != nil {
 		return nil, nil, fmt.Errorf("camviz.ScoreCAM: %w", err)
 	}
-	weights = graph.Softmax(graph.Reshape(graph.ConvertDType(scores, acts.DType()), b, k), -1)
+	weights = graph.Softmax(graph.Reshape(scores, b, k), -1)
 	return weightedSum(acts, weights), weights, nil
 }
 

@@ -64,15 +64,20 @@ func (f *Function) constOf(v compute.Value) (flat any, shape shapes.Shape, ok bo
 	return flat, shape, true
 }
 
-// constData returns the recorded flat data of v, a float constant of f (computing
-// it first if it was recorded lazily), whether or not folding is on.
+// constData returns the recorded flat data of v, a float constant of f or, for a
+// closure, of one of its ancestors (a value the closure captures), computing it first
+// if it was recorded lazily, whether or not folding is on.
 func (f *Function) constData(v compute.Value) (flat any, ok bool) {
-	flat, ok = f.constants[v]
-	if lazy, isLazy := flat.(lazyConst); ok && isLazy {
-		flat = lazy()
-		f.constants[v] = flat
+	for fn := f; fn != nil; fn = fn.parent {
+		if flat, ok = fn.constants[v]; ok {
+			if lazy, isLazy := flat.(lazyConst); isLazy {
+				flat = lazy()
+				fn.constants[v] = flat
+			}
+			return flat, true
+		}
 	}
-	return flat, ok
+	return nil, false
 }
 
 // emitFolded adds the folded result flat (of dims) as a recorded constant.
@@ -133,8 +138,19 @@ func (f *Function) Reverse(x compute.Value, axes ...int) (compute.Value, error) 
 	return f.emitFolded(gatherFlat(flat, s.Dimensions, strides, offset), s.Dimensions)
 }
 
-// BroadcastInDim folds the broadcast of a constant.
+// BroadcastInDim records the broadcast of a constant for folding consumers, and in a
+// closure keeps the broadcast out of the inner backend's implicit-broadcast pass (see
+// closureBroadcast).
 func (f *Function) BroadcastInDim(operand compute.Value, outputShape shapes.Shape, broadcastAxes []int) (compute.Value, error) {
+	v, err := f.broadcastInDim(operand, outputShape, broadcastAxes)
+	if err != nil {
+		return v, err
+	}
+	return f.closureBroadcast(v)
+}
+
+// broadcastInDim adds the broadcast; of a constant, it records its data lazily.
+func (f *Function) broadcastInDim(operand compute.Value, outputShape shapes.Shape, broadcastAxes []int) (compute.Value, error) {
 	flat, s, ok := f.constOf(operand)
 	if !ok || outputShape.IsDynamic() || outputShape.DType != s.DType || !foldable(outputShape.Size()) ||
 		len(broadcastAxes) != s.Rank() {

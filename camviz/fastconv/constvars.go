@@ -23,12 +23,13 @@ func (b *Backend) Capabilities() compute.Capabilities {
 // Why: the Go backend reports PreferConstantsForVariables, so GoMLX embeds an already
 // initialised variable as a constant node, and the backend's matrix product then packs a
 // constant right operand once and keeps the packed copy for the executable's lifetime,
-// one per DotGeneral node. That saves the packing at every call (14% of a ResNet-18
-// forward pass), but Score-CAM and Ablation-CAM unroll the model once per chunk: every
-// chunk's convolutions are distinct nodes, each keeping a packed copy of its kernel, so
-// the executable holds chunks × the model's weights (ResNet-18: 44 MB × 35-128 chunks,
-// 2.5-6.8 GB for a budget of 0.25-1 GiB; docs/performance.md). camviz builds such graphs
-// with the variables as parameters.
+// one per DotGeneral node, besides the folded and Winograd-transformed copies that this
+// package makes when the graph is built. That saves the packing at every call (14% of a
+// ResNet-18 forward pass at batch 1), but costs memory in proportion to the copies of
+// the model in the graph: Score-CAM's and Ablation-CAM's chunked re-runs held 2.5-6.8 GB
+// on ResNet-18 when each chunk was unrolled, and still 510-640 MiB as one loop (its
+// body's F(4×4) kernels, 4× the 3×3 weights, plus their packed copies). camviz builds
+// such graphs with the variables as parameters.
 func (b *Backend) VariablesAsParameters() (done func()) {
 	b.paramVars.Add(1)
 	var once bool

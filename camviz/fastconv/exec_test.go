@@ -6,6 +6,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -107,5 +108,56 @@ func TestConvInClosures(t *testing.T) {
 	}
 	if s := wrapped.Stats(); s.Lowered != 3 || s.Fallback != 0 {
 		t.Errorf("stats = %+v, want the 3 convolutions (loop body, both branches) lowered", s)
+	}
+}
+
+// TestCapturedConstantKernel runs a 3×3 convolution with 128 channels inside a While
+// body (one iteration) whose kernel is a constant of the main function. The closure
+// captures it and
+// looks it up among its ancestors' constants, so the kernel is transformed when the graph
+// is built and Winograd's F(2×2) takes it at 16 output tiles (WinogradMinConstTiles; a
+// kernel computed in the graph needs WinogradMinTiles = 64, so without the lookup the
+// patch product would be used); the result matches the native op.
+func TestCapturedConstantKernel(t *testing.T) {
+	if WinogradMinConstTiles > 16 || WinogradMinTiles <= 16 || WinogradMinChannels > 128 {
+		t.Fatalf("thresholds changed (%d, %d, %d): update the shapes below", WinogradMinConstTiles, WinogradMinTiles, WinogradMinChannels)
+	}
+	withWinograd(t, WinogradAuto)
+	x, k := weights(8, 1, 8, 8, 128), weights(9, 3, 3, 128, 128)
+	kFlat := flat32(t, k)
+	fn := func(in []*graph.Node) []*graph.Node {
+		g := in[0].Graph()
+		kk := graph.Const(g, tensors.FromFlatDataAndDimensions(kFlat, 3, 3, 128, 128))
+		scalar := shapes.Make(dtypes.Int32)
+		cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+			i := graph.Parameter(g, "i", scalar)
+			_ = graph.Parameter(g, "x", in[0].Shape())
+			return []*graph.Node{graph.LessThan(i, graph.Const(g, int32(1)))}
+		})
+		body := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+			i := graph.Parameter(g, "i", scalar)
+			x := graph.Parameter(g, "x", in[0].Shape())
+			return []*graph.Node{graph.AddScalar(i, 1), graph.Convolve(x, kk).PadSame().Done()}
+		})
+		return graph.While(cond, body, graph.Const(g, int32(0)), in[0])[1:]
+	}
+	// camviz's configuration of the Go backend (camviz/backends.GoConfig): with the
+	// default 8 op executors, the While body's executors take every worker slot and the
+	// native convolution, which waits for one, never starts.
+	inner := func() compute.Backend {
+		b, err := gobackend.New("num_executors=2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	want := run(t, inner(), fn, must(x.LocalClone()))
+	wrapped := Wrap(inner()).(*Backend)
+	got := run(t, wrapped, fn, must(x.LocalClone()))
+	if e := relErr(flat32(t, got[0]), flat32(t, want[0])); e > 1e-5 {
+		t.Errorf("While result: relative error %.3g", e)
+	}
+	if s := wrapped.Stats(); s.Lowered != 1 || s.Winograd != 1 {
+		t.Errorf("stats = %+v, want the loop's convolution on Winograd's algorithm with its captured kernel transformed at build time", s)
 	}
 }

@@ -22,9 +22,6 @@ var MaxPatchBytes int64 = 4 << 30
 // per-axis parameter has one value per spatial axis, and the groups (channel
 // or batch) are described by one count and the axes they split.
 type plan struct {
-	// noSmallProducts keeps this convolution on the packed product even where
-	// SmallProducts would cut it (set for graphs built under VariablesAsParameters).
-	noSmallProducts bool
 	// winograd is set by lower to the Winograd algorithm it used, if any.
 	winograd *winogradAlgo
 	// scoreRegion says the convolution is built inside a ScoreRegion.

@@ -104,7 +104,7 @@ type smallProductPlan struct {
 // channels, or not even one output row fits under smallProductMACs. Entries
 // greater than 1 need a batch-1 convolution without groups.
 func (p *plan) smallProductPlan(o *ops, kc compute.Value, kContract, batch []int, procs int) smallProductPlan {
-	if p.noSmallProducts || !smallProductsOn() || o.err != nil {
+	if !smallProductsOn() || o.err != nil {
 		return smallProductPlan{}
 	}
 	ks, err := o.f.Shape(kc)

@@ -259,11 +259,6 @@ func (f *Function) ConvGeneral(input, kernel compute.Value, axes compute.Convolv
 	if err != nil {
 		return native()
 	}
-	// Graphs built for Score-CAM's and Ablation-CAM's chunks (variables as
-	// parameters) keep the packed product: cutting their many small products
-	// raised the peak RSS of Score-CAM under a 256 MiB budget from 515 to about
-	// 690 MiB on ResNet-18 (docs/performance.md), past budget + 300 MiB.
-	p.noSmallProducts = f.builder.backend.paramVars.Load() > 0
 	p.scoreRegion = f.builder.backend.inScoreRegion(f.builder.name)
 	// The lowering's ops go through f, so that the kernel's layout changes fold
 	// when it is a constant (ConstFold).
