@@ -55,7 +55,7 @@ func AblationCAM(acts, score *graph.Node, chunk int, ablated ScoreFn) (raw, weig
 	minA := graph.ReduceMin(acts, 1, 2, 3)
 	zero := graph.ZerosLike(minA)
 	value := graph.Where(graph.Equal(minA, zero), zero, graph.AddScalar(minA, -ablationOffset))
-	scores, err := chunkedRows(g, b*k, chunk, acts.DType(), func(rows *graph.Node) *graph.Node {
+	scores, err := chunkedRows(g, b*k, chunk, acts.DType(), nil, func(rows *graph.Node) *graph.Node {
 		examples, channels := rowsToExampleChannel(rows, k)
 		a := gatherRows(acts, examples)
 		m := a.Shape().Dimensions[0]

@@ -15,7 +15,10 @@ type ScoreFn func(inputs, examples *graph.Node) *graph.Node
 
 // chunkedRows evaluates rows 0 … total−1 in chunks of at most chunk rows and returns the
 // scores [total] in dtype. eval receives the chunk's row indices [m] int32 and returns
-// its scores [m].
+// its scores [m]. shared, when not nil, is [G, total/G] bool marking the rows of each
+// group (rows g·total/G onwards) known to share one score: the chunk loop evaluates one
+// of them per group (see rowOrder); elsewhere all rows are evaluated, with the same
+// result.
 //
 // When the backend has closures (the Go backend, XLA), the chunks are the iterations of
 // one graph.While loop: eval is built once per lane (see chunkLanes), so the compiled
@@ -28,7 +31,7 @@ type ScoreFn func(inputs, examples *graph.Node) *graph.Node
 // and chained: chunk i+1's row indices pass through a graph.SchedulingBarrier that
 // depends on chunk i's scores, so at most one chunk's intermediate values are alive at
 // a time (whatever the backend's scheduler does with independent nodes).
-func chunkedRows(g *graph.Graph, total, chunk int, dtype dtypes.DType, eval func(rows *graph.Node) *graph.Node) (*graph.Node, error) {
+func chunkedRows(g *graph.Graph, total, chunk int, dtype dtypes.DType, shared *graph.Node, eval func(rows *graph.Node) *graph.Node) (*graph.Node, error) {
 	if chunk <= 0 {
 		return nil, fmt.Errorf("chunk size %d: give a positive number of forward passes per chunk", chunk)
 	}
@@ -43,12 +46,13 @@ func chunkedRows(g *graph.Graph, total, chunk int, dtype dtypes.DType, eval func
 		return unrolledRows(g, total, chunk, dtype, eval), nil
 	}
 	size := (total + n - 1) / n
+	order := newRowOrder(g, total, size, n, shared)
 	var cond, body *graph.Function
 	ok := withClosureScalars(g, func() {
 		cond = graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
 			i := graph.Parameter(g, "chunk", shapes.Make(dtypes.Int32))
 			_ = graph.Parameter(g, "scores", shapes.Make(dtype, n*size))
-			return []*graph.Node{graph.LessThan(i, graph.Scalar(g, dtypes.Int32, n))}
+			return []*graph.Node{graph.LessThan(i, order.iterations)}
 		})
 	})
 	if !ok {
@@ -59,15 +63,70 @@ func chunkedRows(g *graph.Graph, total, chunk int, dtype dtypes.DType, eval func
 			i := graph.Parameter(g, "chunk", shapes.Make(dtypes.Int32))
 			acc := graph.Parameter(g, "scores", shapes.Make(dtype, n*size))
 			start := graph.MulScalar(i, size)
-			rows := graph.Add(graph.Iota(g, shapes.Make(dtypes.Int32, size), 0), start)
-			rows = graph.MinScalar(rows, total-1)
+			slots := graph.Add(graph.Iota(g, shapes.Make(dtypes.Int32, size), 0), start)
+			rows := order.rows(graph.MinScalar(slots, total-1))
 			scores := evalLanes(rows, size, dtype, eval)
 			acc = graph.DynamicUpdateSlice(acc, scores, []*graph.Node{start})
 			return []*graph.Node{graph.AddScalar(i, 1), acc}
 		})
 	})
 	state := graph.While(cond, body, graph.Scalar(g, dtypes.Int32, 0), graph.Zeros(g, shapes.Make(dtype, n*size)))
-	return graph.Slice(state[1], graph.AxisRange(0, total)), nil
+	return order.scores(state[1], total), nil
+}
+
+// rowOrder is the order in which the chunk loop evaluates the rows. Without shared rows
+// it is 0 … total−1 in n iterations. With shared [G, total/G] bool (rows g·P … g·P+P−1
+// form group g; the rows marked in a group are known to share one score, such as
+// Score-CAM's all-zero maps of one example, whose masked images are all zero and whose
+// target is the example's), the unmarked rows and the first marked row of each group
+// come first, in order, and the loop stops after the iterations that hold them: each
+// group's marked rows are scored once.
+type rowOrder struct {
+	// iterations is the number of loop iterations, an int32 scalar of the main function.
+	iterations *graph.Node
+	// perm [total] int32 lists the rows in evaluation order (slot → row), and slot
+	// [total] int32 says where each row's score is (row → slot); nil without shared rows.
+	perm, slot *graph.Node
+}
+
+func newRowOrder(g *graph.Graph, total, size, n int, shared *graph.Node) rowOrder {
+	if shared == nil {
+		return rowOrder{iterations: graph.Scalar(g, dtypes.Int32, n)}
+	}
+	groups := shared.Shape().Dimensions[0]
+	marked := graph.ConvertDType(shared, dtypes.Int32)                                              // [G, P]
+	first := graph.LogicalAnd(shared, graph.Equal(graph.CumSum(marked, 1), graph.OnesLike(marked))) // first marked row of its group
+	evaluated := graph.Reshape(graph.LogicalOr(graph.LogicalNot(shared), first), total)
+	ev := graph.ConvertDType(evaluated, dtypes.Int32)
+	before := graph.CumSum(ev, 0) // evaluated rows up to and including r
+	nEval := graph.ReduceAllSum(ev)
+	r := graph.Iota(g, shapes.Make(dtypes.Int32, total), 0)
+	// An evaluated row goes to slot before−1; the others after all evaluated rows, in order
+	// (those slots are never run).
+	pos := graph.Where(evaluated, graph.AddScalar(before, -1), graph.Add(nEval, graph.Sub(r, before)))
+	perm := graph.Scatter(graph.InsertAxes(pos, -1), r, shapes.Make(dtypes.Int32, total), false, true)
+	iterations := graph.Div(graph.AddScalar(nEval, size-1), graph.Scalar(g, dtypes.Int32, size))
+	// A marked row reads its group's first marked row's slot.
+	firstSlot := graph.ReduceSum(graph.Mul(graph.Reshape(pos, groups, total/groups), graph.ConvertDType(first, dtypes.Int32)), 1) // [G]
+	groupSlot := graph.Reshape(graph.BroadcastToShape(graph.InsertAxes(firstSlot, -1), shared.Shape()), total)
+	slot := graph.Where(evaluated, pos, groupSlot)
+	return rowOrder{iterations: iterations, perm: perm, slot: slot}
+}
+
+// rows maps slots [m] to the rows evaluated there.
+func (o rowOrder) rows(slots *graph.Node) *graph.Node {
+	if o.perm == nil {
+		return slots
+	}
+	return gatherRows(o.perm, slots)
+}
+
+// scores returns the rows' scores [total] from the loop's scores by slot.
+func (o rowOrder) scores(bySlot *graph.Node, total int) *graph.Node {
+	if o.slot == nil {
+		return graph.Slice(bySlot, graph.AxisRange(0, total))
+	}
+	return gatherRows(bySlot, o.slot)
 }
 
 // unrolledRows is chunkedRows for backends without closures.

@@ -47,7 +47,7 @@ func TestChunkedRowsLoop(t *testing.T) {
 		var buildErr error
 		out, err := graph.ExecOnce(testBackend, func(g *graph.Graph) *graph.Node {
 			xs := graph.Const(g, tensors.FromFlatDataAndDimensions(x, total, 2, 3))
-			scores, err := camviz.ChunkedRows(g, total, chunk, dtypes.Float32, func(rows *graph.Node) *graph.Node {
+			scores, err := camviz.ChunkedRows(g, total, chunk, dtypes.Float32, nil, func(rows *graph.Node) *graph.Node {
 				xr := graph.Gather(xs, graph.InsertAxes(rows, -1)) // [m, 2, 3]
 				m := rows.Shape().Dimensions[0]
 				hi := graph.BroadcastToShape(graph.ReduceAndKeep(xr, graph.ReduceMax, 1, 2), xr.Shape())
@@ -70,6 +70,57 @@ func TestChunkedRowsLoop(t *testing.T) {
 		for r := range total {
 			if math.Abs(float64(got[r])-want[r]) > 1e-5*math.Max(1, math.Abs(want[r])) {
 				t.Errorf("chunks of %d: score %d = %g, want %g", chunk, r, got[r], want[r])
+			}
+		}
+	}
+}
+
+// TestChunkedRowsSharedScores marks rows as sharing their group's score and checks where
+// each score comes from: 3 groups of 8 rows, s_r = 10·r + 1 computed by eval, and the
+// marked rows of a group all read the score of that group's first marked row (their own
+// would differ, so a wrong slot shows). Group 0 has no marked row, group 1 three, group
+// 2 all eight; chunks of 5 (loop) and of 24 (one chunk: every row evaluated, the marks
+// ignored, so the marked rows keep their own scores).
+func TestChunkedRowsSharedScores(t *testing.T) {
+	const groups, per = 3, 8
+	marks := [groups][per]bool{
+		{},
+		{false, true, false, false, true, false, true, false},
+		{true, true, true, true, true, true, true, true},
+	}
+	var flat []bool
+	for _, g := range marks {
+		flat = append(flat, g[:]...)
+	}
+	for _, chunk := range []int{5, groups * per} {
+		out, err := graph.ExecOnce(testBackend, func(g *graph.Graph) *graph.Node {
+			shared := graph.Const(g, [][]bool{flat[:per], flat[per : 2*per], flat[2*per:]})
+			scores, err := camviz.ChunkedRows(g, groups*per, chunk, dtypes.Float32, shared, func(rows *graph.Node) *graph.Node {
+				return graph.AddScalar(graph.MulScalar(graph.ConvertDType(rows, dtypes.Float32), 10), 1)
+			})
+			if err != nil {
+				panic(err)
+			}
+			return scores
+		})
+		if err != nil {
+			t.Fatalf("chunks of %d: %v", chunk, err)
+		}
+		got := tensors.MustCopyFlatData[float32](out)
+		for g := range groups {
+			firstMarked := -1
+			for j := range per {
+				r := g*per + j
+				want := float32(10*r + 1)
+				if marks[g][j] && chunk < groups*per {
+					if firstMarked < 0 {
+						firstMarked = r
+					}
+					want = float32(10*firstMarked + 1)
+				}
+				if got[r] != want {
+					t.Errorf("chunks of %d: row %d (group %d, marked %v) scored %g, want %g", chunk, r, g, marks[g][j], got[r], want)
+				}
 			}
 		}
 	}

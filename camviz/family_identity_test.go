@@ -82,6 +82,68 @@ func TestChunkSizeDoesNotChangeMaps(t *testing.T) {
 	}
 }
 
+// TestScoreCAMZeroMapsBatch explains two images at once (model A's input and its
+// mirror image, each with its own class) with Score-CAM at relu3, where the input leaves
+// some of the 64 maps at zero: in one chunk (all 128 passes evaluated) and in chunks of 7
+// (the loop scores each example's zero maps once, with that example's target): the
+// weights agree.
+func TestScoreCAMZeroMapsBatch(t *testing.T) {
+	images, dims, err := modela.Input("input_nchw.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, w, c := dims[1], dims[2], dims[3]
+	batch := append([]float32(nil), images...)
+	for y := range h {
+		for x := range w {
+			for ch := range c {
+				batch = append(batch, images[(y*w+(w-1-x))*c+ch])
+			}
+		}
+	}
+	var ref []float32
+	for _, chunk := range []int{128, 7} {
+		ex := modelAExplainer(t, camviz.Config{Layers: []string{"relu3"}, Methods: []camviz.Method{camviz.MethodScoreCAM},
+			ChunkSize: chunk, KeepActivations: true})
+		res, err := ex.ExplainFloats(batch, []int{2, h, w, c}, camviz.ClassTarget(3, 5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		acts, d, err := res.Activations("relu3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		zero := make([]int, 2)
+		for b := range 2 {
+			for k := range d[3] {
+				all := true
+				for p := range d[1] * d[2] {
+					if acts[(b*d[1]*d[2]+p)*d[3]+k] != 0 {
+						all = false
+						break
+					}
+				}
+				if all {
+					zero[b]++
+				}
+			}
+		}
+		if zero[0] == 0 || zero[1] == 0 {
+			t.Fatalf("zero maps per example %v: the test needs some in each", zero)
+		}
+		wts, _ := res.Weights("relu3", camviz.MethodScoreCAM)
+		got := flatWeights(wts)
+		if ref == nil {
+			ref = got
+			t.Logf("zero maps per example: %v", zero)
+			continue
+		}
+		if e := maxRelErr(got, ref); e > 1e-6 {
+			t.Errorf("chunks of %d: weights differ by %g (relative) from one chunk", chunk, e)
+		}
+	}
+}
+
 // TestMemoryEstimate checks the chunk chosen from the budget and what the estimate
 // counts: Ablation-CAM runs only the layers after the tap, so its passes are smaller
 // than Score-CAM's, which run the whole model; the peak fits the budget.
