@@ -45,9 +45,10 @@ var Winograd = WinogradAuto
 // F(4×4, 3×3) needs 2.25 multiply-adds per output and channel pair instead of 4,
 // but its float32 round-off is about 20 times larger (TestWinogradAccuracyResNet),
 // which ill-conditioned methods amplify (FullGrad on pytorch-grad-cam's model A:
-// 0.6% instead of 4e-7). WinogradAuto takes it, with the same thresholds, only
-// inside a ScoreRegion (the re-runs of perturbation methods, which keep only the
-// score of each pass); WinogradF4 selects it everywhere.
+// 0.6% instead of 4e-7). WinogradAuto takes it only inside a ScoreRegion (the
+// re-runs of perturbation methods, which keep only the score of each pass), for the
+// convolutions where it would take F(2×2) (the thresholds count F(2×2)'s tiles);
+// WinogradF4 selects it everywhere.
 var (
 	WinogradMinChannels   = 128
 	WinogradMinTiles      = 64
@@ -91,17 +92,19 @@ func (p *plan) winogradChoice(constKernel bool) *winogradAlgo {
 	if p.cg < WinogradMinChannels || p.og < WinogradMinChannels {
 		return nil
 	}
-	algos := []*winogradAlgo{winogradF2}
+	th, tw := winogradF2.tiles(p)
+	if tiles := p.n * th * tw; tiles < WinogradMinTiles && (!constKernel || tiles < WinogradMinConstTiles) {
+		return nil
+	}
+	// Where F(2×2) pays, F(4×4) pays more: 2.25 multiply-adds per output and channel
+	// pair instead of 4 (2.94 against 4 at 7×7 and 14×14 outputs, which F(4×4) pads to
+	// a multiple of 4), for a kernel transform of 162·Cin·Cout instead of 144. (Counting
+	// F(4×4)'s own tiles against the thresholds kept ResNet-18's 7×7 layers on F(2×2) in
+	// Score-CAM's lanes of 8 images: 32 tiles.)
 	if p.scoreRegion {
-		algos = []*winogradAlgo{winogradF4, winogradF2}
+		return winogradF4
 	}
-	for _, w := range algos {
-		th, tw := w.tiles(p)
-		if tiles := p.n * th * tw; tiles >= WinogradMinTiles || (constKernel && tiles >= WinogradMinConstTiles) {
-			return w
-		}
-	}
-	return nil
+	return winogradF2
 }
 
 func init() {

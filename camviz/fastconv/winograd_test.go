@@ -212,6 +212,25 @@ func TestWinogradAutoChoice(t *testing.T) {
 			t.Errorf("mode %d, batch %d, %d²×%d, const kernel %v: got %v, want %v", tc.mode, tc.batch, tc.size, tc.channels, tc.constKernel, got, tc.want)
 		}
 	}
+	// Inside a ScoreRegion, F(4×4) wherever F(2×2) would be taken (thresholds in F(2×2)'s tiles).
+	withWinograd(t, WinogradAuto)
+	for _, tc := range []struct {
+		batch, size, channels int
+		constKernel           bool
+		want                  *winogradAlgo
+	}{
+		{8, 7, 512, false, winogradF4},  // 128 tiles of 2×2 (32 of 4×4: counted in its own tiles, F(2×2) was taken)
+		{1, 7, 512, true, winogradF4},   // 16 tiles of 2×2
+		{1, 14, 256, false, nil},        // 49 tiles of 2×2
+		{16, 56, 64, false, nil},        // too few channels
+		{1, 28, 128, false, winogradF4}, // 196 tiles of 2×2
+	} {
+		p := conv(tc.batch, tc.size, tc.channels)
+		p.scoreRegion = true
+		if got := p.winogradChoice(tc.constKernel); got != tc.want {
+			t.Errorf("score region, batch %d, %d²×%d, const kernel %v: got %v, want %v", tc.batch, tc.size, tc.channels, tc.constKernel, got, tc.want)
+		}
+	}
 }
 
 // TestWinogradAccuracyResNet bounds the round-off in float32 at the size of
