@@ -73,13 +73,16 @@ type executable struct {
 	backend *Backend
 }
 
-// Execute runs the inner executable.
+// Execute runs the inner executable, one execution at a time per backend (see
+// Backend.execMu).
 func (e *executable) Execute(inputs []compute.Buffer, donate []bool, defaultDevice compute.DeviceNum) ([]compute.Buffer, error) {
 	inner := make([]compute.Buffer, len(inputs))
 	for i, in := range inputs {
 		inner[i] = unwrapBuffer(in)
 	}
+	e.backend.execMu.Lock()
 	outs, err := e.Executable.Execute(inner, donate, defaultDevice)
+	e.backend.execMu.Unlock()
 	for i, o := range outs {
 		outs[i] = e.backend.wrapBuffer(o)
 	}

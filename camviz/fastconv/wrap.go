@@ -30,6 +30,20 @@ type Backend struct {
 
 	// paramVars counts the VariablesAsParameters calls in force.
 	paramVars atomic.Int64
+
+	// execMu runs the executables compiled on b one at a time. The Go backend (compute
+	// v0.1.14) runs an execution's ops in parallel when it is the only one live and
+	// sequentially otherwise, and its sequential mode leaves a scratch slice of input
+	// buffers (funcExecBuffers.opInputBuffers) in the execution buffers it returns to the
+	// executable's pool; a later parallel execution that gets those buffers then shares
+	// that one slice between its executor goroutines, which overwrite each other's inputs:
+	// "invalid memory address or nil pointer dereference" in a binary op, or silently wrong
+	// inputs. camviz's TestExplainConcurrent (8 goroutines on one Explainer) failed that
+	// way in about 1 run in 100, with the previous code as well. One execution at a time
+	// keeps every execution in the parallel mode; on 2 cores it costs no throughput (a
+	// parallel execution already uses both), on more cores concurrent callers lose the
+	// backend's sequential executions side by side. docs/performance.md, upstream findings.
+	execMu sync.Mutex
 }
 
 // Stats counts the ConvGeneral ops seen by a wrapped backend's graph builders.
