@@ -24,6 +24,8 @@ const scoreCAMEps = 1e-8
 // acts are [batch, h, w, K] and images [batch, H, W, C] (channels-last). The batch·K
 // masked images are scored by score in chunks of chunk passes, one chunk after the other
 // inside the graph (see [ScoreFn]), so memory holds one chunk; chunk must be positive.
+// Maps that are zero everywhere (their masks, and so their masked images, are zero) are
+// scored once per example in the chunk loop (more than one chunk, on backends with closures).
 // It returns the raw map [batch, h, w] and the weights w [batch, K]. No gradient is taken.
 func ScoreCAM(acts, images *graph.Node, chunk int, score ScoreFn) (raw, weights *graph.Node, err error) {
 	ad, id := acts.Shape().Dimensions, images.Shape().Dimensions
