@@ -48,8 +48,8 @@ type MemoryEstimate struct {
 	GraphBytes int64
 	// WeightBytes is the backend's copies of the model's weights in the layouts its
 	// products want (the variables are the graph's parameters in chunked graphs, so
-	// the copies are made at every execution, once for all chunks: they are the same
-	// computation), times the collector's headroom.
+	// the copies are made while the graph runs and freed when their products are
+	// done, not kept with the compiled graph), times the collector's headroom.
 	WeightBytes int64
 	// PeakBytes = heapGrowth × liveFraction × (BaseBytes + ChunkSize × BytesPerPass)
 	// + GraphBytes + WeightBytes: the part of the passes that is live at the peak (0.6
@@ -184,10 +184,14 @@ func heapGrowth() float64 {
 }
 
 // modelCopies is how many copies of the model the graph holds for chunks chunks of
-// chunk passes: one per lane of the loop body (see chunkedRows), or one per chunk where
-// the backend has no closures and the chunks are unrolled.
+// chunk passes: one for a single chunk (no loop), one per lane of the loop body (see
+// chunkedRows), or one per chunk where the backend has no closures and the chunks are
+// unrolled.
 func (ctx *buildContext) modelCopies(chunks, chunk int) int {
-	if chunks > 1 && !chunkLoop(ctx.images.Graph()) {
+	switch {
+	case chunks == 1:
+		return 1
+	case !chunkLoop(ctx.images.Graph()):
 		return chunks
 	}
 	return min(chunkLanes, chunk)

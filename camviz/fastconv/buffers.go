@@ -80,11 +80,18 @@ func (e *executable) Execute(inputs []compute.Buffer, donate []bool, defaultDevi
 	for i, in := range inputs {
 		inner[i] = unwrapBuffer(in)
 	}
-	e.backend.execMu.Lock()
-	outs, err := e.Executable.Execute(inner, donate, defaultDevice)
-	e.backend.execMu.Unlock()
+	outs, err := e.executeLocked(inner, donate, defaultDevice)
 	for i, o := range outs {
 		outs[i] = e.backend.wrapBuffer(o)
 	}
 	return outs, err
+}
+
+// executeLocked runs the inner executable holding the backend's execMu, released even
+// if the inner backend panics (GoMLX turns the panic into an error further up, and the
+// backend must stay usable).
+func (e *executable) executeLocked(inputs []compute.Buffer, donate []bool, defaultDevice compute.DeviceNum) ([]compute.Buffer, error) {
+	e.backend.execMu.Lock()
+	defer e.backend.execMu.Unlock()
+	return e.Executable.Execute(inputs, donate, defaultDevice)
 }

@@ -78,24 +78,14 @@ func TestConvInClosures(t *testing.T) {
 	fn := func(in []*graph.Node) []*graph.Node {
 		g := in[0].Graph()
 		kk := in[1]
-		scalar := shapes.Make(dtypes.Int32)
-		cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
-			i := graph.Parameter(g, "i", scalar)
-			_ = graph.Parameter(g, "x", in[0].Shape())
-			return []*graph.Node{graph.LessThan(i, graph.Const(g, int32(3)))}
+		loop := repeatInWhile(in[0], 3, func(x *graph.Node) *graph.Node {
+			return graph.Tanh(graph.Convolve(x, kk).PadSame().Done())
 		})
-		body := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
-			i := graph.Parameter(g, "i", scalar)
-			x := graph.Parameter(g, "x", in[0].Shape())
-			y := graph.Tanh(graph.Convolve(x, kk).PadSame().Done())
-			return []*graph.Node{graph.AddScalar(i, 1), y}
-		})
-		loop := graph.While(cond, body, graph.Const(g, int32(0)), in[0])
 		pos := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
-			return []*graph.Node{graph.Convolve(loop[1], kk).Done()}
+			return []*graph.Node{graph.Convolve(loop, kk).Done()}
 		})
 		neg := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
-			return []*graph.Node{graph.Neg(graph.Convolve(loop[1], kk).Done())}
+			return []*graph.Node{graph.Neg(graph.Convolve(loop, kk).Done())}
 		})
 		pred := graph.GreaterThan(graph.ReduceAllSum(in[0]), graph.ScalarZero(g, dtypes.Float32))
 		return graph.If(pred, pos, neg)
@@ -113,8 +103,7 @@ func TestConvInClosures(t *testing.T) {
 
 // TestCapturedConstantKernel runs a 3×3 convolution with 128 channels inside a While
 // body (one iteration) whose kernel is a constant of the main function. The closure
-// captures it and
-// looks it up among its ancestors' constants, so the kernel is transformed when the graph
+// captures it and looks it up among its ancestors' constants, so the kernel is transformed when the graph
 // is built and Winograd's F(2×2) takes it at 16 output tiles (WinogradMinConstTiles; a
 // kernel computed in the graph needs WinogradMinTiles = 64, so without the lookup the
 // patch product would be used); the result matches the native op.
@@ -128,18 +117,9 @@ func TestCapturedConstantKernel(t *testing.T) {
 	fn := func(in []*graph.Node) []*graph.Node {
 		g := in[0].Graph()
 		kk := graph.Const(g, tensors.FromFlatDataAndDimensions(kFlat, 3, 3, 128, 128))
-		scalar := shapes.Make(dtypes.Int32)
-		cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
-			i := graph.Parameter(g, "i", scalar)
-			_ = graph.Parameter(g, "x", in[0].Shape())
-			return []*graph.Node{graph.LessThan(i, graph.Const(g, int32(1)))}
-		})
-		body := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
-			i := graph.Parameter(g, "i", scalar)
-			x := graph.Parameter(g, "x", in[0].Shape())
-			return []*graph.Node{graph.AddScalar(i, 1), graph.Convolve(x, kk).PadSame().Done()}
-		})
-		return graph.While(cond, body, graph.Const(g, int32(0)), in[0])[1:]
+		return []*graph.Node{repeatInWhile(in[0], 1, func(x *graph.Node) *graph.Node {
+			return graph.Convolve(x, kk).PadSame().Done()
+		})}
 	}
 	// camviz's configuration of the Go backend (camviz/backends.GoConfig): with the
 	// default 8 op executors, the While body's executors take every worker slot and the
@@ -160,4 +140,22 @@ func TestCapturedConstantKernel(t *testing.T) {
 	if s := wrapped.Stats(); s.Lowered != 1 || s.Winograd != 1 {
 		t.Errorf("stats = %+v, want the loop's convolution on Winograd's algorithm with its captured kernel transformed at build time", s)
 	}
+}
+
+// repeatInWhile applies step to x times times as the body of a graph.While, with an
+// int32 counter as the loop's other state, and returns the result.
+func repeatInWhile(x *graph.Node, times int, step func(x *graph.Node) *graph.Node) *graph.Node {
+	g := x.Graph()
+	scalar := shapes.Make(dtypes.Int32)
+	cond := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+		i := graph.Parameter(g, "i", scalar)
+		_ = graph.Parameter(g, "x", x.Shape())
+		return []*graph.Node{graph.LessThan(i, graph.Const(g, int32(times)))}
+	})
+	body := graph.NewClosure(g, func(g *graph.Graph) []*graph.Node {
+		i := graph.Parameter(g, "i", scalar)
+		y := graph.Parameter(g, "x", x.Shape())
+		return []*graph.Node{graph.AddScalar(i, 1), step(y)}
+	})
+	return graph.While(cond, body, graph.Const(g, int32(0)), x)[1]
 }

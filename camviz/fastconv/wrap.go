@@ -12,7 +12,8 @@ import (
 // every ConvGeneral added to one of its graphs is lowered to patch extraction
 // plus one DotGeneral (see the package documentation). Everything else is
 // delegated unchanged to the wrapped backend: buffers, executables and all
-// other ops are the inner backend's own.
+// other ops are the inner backend's own, except that its executables run one
+// at a time (see execMu).
 //
 // Create it with Wrap.
 type Backend struct {
